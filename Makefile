@@ -1,0 +1,67 @@
+# fdsend and fdrecv: pass open file descriptors between processes.
+
+VERSION = 0.1.0
+
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+# The language, the warnings and the version are not the user's to lose
+# by setting CFLAGS; everything else is.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
+
+# Objects and programs go to $(O); the sanitizer build uses another.
+O = .
+CORE = addr.o msg.o args.o describe.o report.o proc.o notify.o
+FDSEND_OBJS = fdsend.o $(CORE)
+FDRECV_OBJS = fdrecv.o cat.o handoff.o $(CORE)
+HEADERS = src/fdpass.h src/args.h src/describe.h src/report.h src/proc.h \
+	src/notify.h src/cat.h src/handoff.h
+
+BATS = bats
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+all: $(O)/fdsend $(O)/fdrecv
+
+$(O)/fdsend: $(FDSEND_OBJS:%=$(O)/obj/%)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(FDSEND_OBJS:%=$(O)/obj/%)
+
+$(O)/fdrecv: $(FDRECV_OBJS:%=$(O)/obj/%)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(FDRECV_OBJS:%=$(O)/obj/%)
+
+$(O)/obj/%.o: src/%.c $(HEADERS) Makefile
+	@mkdir -p $(O)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+check: all
+	FDSEND=$(O)/fdsend FDRECV=$(O)/fdrecv $(BATS) tests
+
+# The whole suite again, built with AddressSanitizer and UBSan.
+check-sanitize:
+	$(MAKE) O=build-sanitize CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" check
+
+demo: all
+	@sh tests/demo.sh ./fdsend ./fdrecv
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	cp $(O)/fdsend $(O)/fdrecv $(DESTDIR)$(BINDIR)/
+	cp man/fdsend.1 man/fdrecv.1 $(DESTDIR)$(MANDIR)/man1/
+	cp completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdsend
+	cp completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdrecv
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/fdsend $(DESTDIR)$(BINDIR)/fdrecv \
+		$(DESTDIR)$(MANDIR)/man1/fdsend.1 $(DESTDIR)$(MANDIR)/man1/fdrecv.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/fdsend $(DESTDIR)$(BASHCOMPDIR)/fdrecv
+
+lint:
+	mandoc -Tlint -Wwarning man/fdsend.1 man/fdrecv.1
+
+clean:
+	rm -rf fdsend fdrecv obj build-sanitize
+
+.PHONY: all check check-sanitize demo install uninstall lint clean

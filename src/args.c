@@ -1,0 +1,292 @@
+/*
+ * args.c: parsing option values, with range checks and nothing implied.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "args.h"
+
+int
+arg_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	/* strtoul would take "-1", " 5" and "": none is a number here. */
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+arg_seconds(const char *s, int *ms)
+{
+	unsigned long long whole = 0, frac = 0, scale = 1;
+	const char *p = s;
+	int digits = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		whole = whole * 10 + (unsigned)(*p - '0');
+		if (whole > INT_MAX / 1000)
+			return -1;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (scale < 1000000000ULL) {
+				frac = frac * 10 + (unsigned)(*p - '0');
+				scale *= 10;
+			}
+		}
+	}
+	if (*p != '\0' || digits == 0)
+		return -1;
+	whole = whole * 1000 + (frac * 1000 + scale - 1) / scale;
+	if (whole > INT_MAX)
+		return -1;
+	*ms = (int)whole;
+	return 0;
+}
+
+int
+arg_type(const char *s, int *type)
+{
+	if (strcmp(s, "stream") == 0)
+		*type = SOCK_STREAM;
+	else if (strcmp(s, "seqpacket") == 0)
+		*type = SOCK_SEQPACKET;
+	else if (strcmp(s, "dgram") == 0)
+		*type = SOCK_DGRAM;
+	else
+		return -1;
+	return 0;
+}
+
+int
+arg_mode(const char *s, int *mode)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '7')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (errno || *end != '\0' || v > 0777)
+		return -1;
+	*mode = (int)v;
+	return 0;
+}
+
+int
+arg_id(const char *s, int group, unsigned *id)
+{
+	unsigned long v;
+
+	if (arg_uint(s, UINT_MAX - 1, &v) == 0) {
+		*id = (unsigned)v;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(s);
+
+		if (!g)
+			return -1;
+		*id = g->gr_gid;
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (!pw)
+			return -1;
+		*id = pw->pw_uid;
+	}
+	return 0;
+}
+
+static int
+push(int **v, size_t *n, size_t *cap, int fd)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		int *p = realloc(*v, c * sizeof(int));
+
+		if (!p)
+			return -1;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = fd;
+	return 0;
+}
+
+/* One number of a descriptor list, up to the next ',' '-' '=' or end. */
+static int
+fdnum(const char **p, int *fd)
+{
+	char *end;
+	long v;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	errno = 0;
+	v = strtol(*p, &end, 10);
+	if (errno || v > INT_MAX)
+		return -1;
+	*fd = (int)v;
+	*p = end;
+	return 0;
+}
+
+int
+arg_fds(const char *s, int **v, size_t *n, size_t *cap, const char **name)
+{
+	const char *p = s;
+	size_t start = *n;
+
+	if (name)
+		*name = NULL;
+	for (;;) {
+		int lo, hi;
+
+		if (fdnum(&p, &lo) < 0)
+			goto bad;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (fdnum(&p, &hi) < 0 || hi < lo)
+				goto bad;
+			/* No process holds more than this many descriptors. */
+			if (hi - lo >= 1 << 20)
+				goto bad;
+		}
+		for (; lo <= hi; lo++) {
+			if (push(v, n, cap, lo) < 0)
+				goto bad;
+			if (lo == INT_MAX)
+				break;
+		}
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '=' && name) {
+			*name = p + 1;
+			return 0;
+		}
+		if (*p == '\0')
+			return 0;
+		goto bad;
+	}
+bad:
+	*n = start;
+	return -1;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+arg_unescape(const char *s, char *out, size_t *len, const char **bad)
+{
+	size_t n = 0;
+
+	while (*s) {
+		const char *esc = s;
+
+		if (*s != '\\') {
+			out[n++] = *s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case '\\': out[n++] = '\\'; break;
+		case 'n': out[n++] = '\n'; break;
+		case 't': out[n++] = '\t'; break;
+		case 'r': out[n++] = '\r'; break;
+		case '0': out[n++] = '\0'; break;
+		case 'x': {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+			if (hi < 0 || lo < 0) {
+				*bad = esc;
+				return -1;
+			}
+			out[n++] = (char)(hi * 16 + lo);
+			s += 2;
+			break;
+		}
+		default:
+			*bad = esc;
+			return -1;
+		}
+		s++;
+	}
+	*len = n;
+	return 0;
+}
+
+int
+arg_fdname_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 255)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == ':')
+			return 0;
+	return 1;
+}
+
+int
+arg_fdnames_ok(const char *s)
+{
+	for (;;) {
+		size_t n = strcspn(s, ":");
+
+		if (!arg_fdname_ok(s, n))
+			return 0;
+		if (s[n] == '\0')
+			return 1;
+		s += n + 1;
+	}
+}
+
+const char *
+arg_option_error(int c, int opt, const char *word)
+{
+	static char buf[160];
+	int isshort = opt > 0 && opt < 256 && !(word[0] == '-' && word[1] == '-');
+	int n = (int)strcspn(word, "=");
+
+	if (c == ':' && isshort)
+		snprintf(buf, sizeof(buf), "option -%c needs a value", opt);
+	else if (c == ':')
+		snprintf(buf, sizeof(buf), "option %.*s needs a value", n, word);
+	else if (isshort)
+		snprintf(buf, sizeof(buf), "unknown option -%c", opt);
+	else if (opt)
+		snprintf(buf, sizeof(buf), "option %.*s takes no value", n, word);
+	else
+		snprintf(buf, sizeof(buf), "unknown option %.*s", n, word);
+	return buf;
+}

@@ -1,0 +1,123 @@
+/*
+ * fdpass.h: the shared core of fdsend and fdrecv.
+ *
+ * Addresses, connecting and listening, and moving one whole message with
+ * its descriptors over an AF_UNIX socket. Nothing here prints or exits:
+ * every function returns -1 with errno set, and the programs decide what
+ * to say and which status to return.
+ *
+ * Timeouts are in milliseconds; a negative timeout means "wait forever".
+ */
+#ifndef FDPASS_H
+#define FDPASS_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+/* SCM_MAX_FD: the kernel refuses more descriptors than this in one sendmsg. */
+#define FDP_MAX_FDS 253
+
+/* The largest datagram fdrecv accepts; anything longer is reported as truncated. */
+#define FDP_DGRAM_MAX (1024 * 1024)
+
+#define FDP_SUN_PATH_MAX ((int)sizeof(((struct sockaddr_un *)0)->sun_path))
+
+struct fdp_addr {
+	struct sockaddr_un sun;
+	socklen_t len;   /* for PATH and @NAME */
+	int fd;          /* N for fd:N, else -1 */
+	int abstract;    /* @NAME */
+};
+
+/*
+ * PATH, @NAME or fd:N. Fails with EINVAL for an empty address or a bad
+ * fd:N, and ENAMETOOLONG for a name that does not fit in sun_path.
+ */
+int fdp_addr_parse(const char *text, struct fdp_addr *a);
+
+/* Wait until fd is ready for events (POLLIN, POLLOUT); ETIMEDOUT. */
+int fdp_wait(int fd, short events, int timeout_ms);
+
+/*
+ * Connect to a. *type is SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM, or 0 to
+ * try them in that order; it is set to the type that connected. While the
+ * socket is missing or refusing, retry for up to wait_ms (0: try once).
+ * For fd:N, N itself is returned after checking it is a socket of *type.
+ */
+int fdp_connect(const struct fdp_addr *a, int *type, int wait_ms, int timeout_ms);
+
+struct fdp_listener {
+	int fd;
+	int type;
+	int listening;          /* accept() on fd; otherwise receive on it directly */
+	int bound;              /* we created the socket file at path */
+	dev_t dev;
+	ino_t ino;
+	char path[FDP_SUN_PATH_MAX + 1];
+};
+
+/*
+ * Bind a and listen (dgram: just bind, with SO_PASSCRED). mode is the exact
+ * permission of the socket file, or -1 for 0777 & ~umask. An existing socket
+ * file is replaced only when nothing is bound to it; errors: ELOOP for a
+ * symbolic link, EEXIST for a file that is not a socket, EADDRINUSE for a
+ * live socket. For fd:N, describes N (listening or not) and binds nothing.
+ */
+int fdp_listen(const struct fdp_addr *a, int type, int mode, struct fdp_listener *l);
+
+/* Remove the socket file, if it is still the one fdp_listen created.
+ * Async-signal-safe, so a signal handler may call it. */
+void fdp_unbind(struct fdp_listener *l);
+
+int fdp_accept(int lfd, int timeout_ms);
+
+/* SO_PEERCRED: the peer as of connect(). */
+int fdp_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/*
+ * Send one message: buf and every descriptor as SCM_RIGHTS. On a stream
+ * socket more than FDP_MAX_FDS go in several sendmsg calls, each with at
+ * least one byte (a short message is padded with NUL bytes); other types
+ * refuse more than FDP_MAX_FDS with E2BIG, before sending anything.
+ */
+int fdp_send(int sock, int type, const void *buf, size_t len,
+    const int *fds, size_t nfds, int timeout_ms);
+
+struct fdp_msg {
+	char *data;             /* the payload, not NUL-terminated */
+	size_t len, cap;
+	int *fds;               /* in arrival order, all close-on-exec */
+	size_t nfds, fdcap;
+	int has_cred;           /* SCM_CREDENTIALS came with it (dgram) */
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	/* after EBADMSG: */
+	int lost;               /* MSG_CTRUNC: descriptors lost; MSG_TRUNC: data lost */
+	size_t closed;          /* descriptors that did arrive, and were closed */
+};
+
+/*
+ * Receive one whole message: on a stream everything up to EOF, otherwise one
+ * record. Returns 1 for a message, 0 when the peer closed without sending
+ * anything. A message cut short by the kernel (MSG_CTRUNC, MSG_TRUNC) fails
+ * with EBADMSG, with lost and closed set; on any failure every descriptor
+ * that arrived is closed and none is left in m.
+ */
+int fdp_recv(int sock, int type, struct fdp_msg *m, int timeout_ms);
+
+/* Close m's descriptors and empty it, keeping its buffers for the next one. */
+void fdp_msg_clear(struct fdp_msg *m);
+void fdp_msg_free(struct fdp_msg *m);
+
+/* Close every descriptor of a list. */
+void fdp_close_all(const int *fds, size_t n);
+
+/* A payload made only of NUL bytes is the empty message (see fdp_send). */
+int fdp_payload_empty(const char *data, size_t len);
+
+const char *fdp_type_name(int type);
+
+#endif

@@ -1,0 +1,829 @@
+/*
+ * fdrecv: receive file descriptors and a message over an AF_UNIX socket,
+ * then report what arrived or hand it to a command.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cat.h"
+#include "describe.h"
+#include "fdpass.h"
+#include "handoff.h"
+#include "notify.h"
+#include "proc.h"
+#include "report.h"
+
+static const char usage_text[] =
+    "usage: fdrecv [-CchjpVv] [-m MODE] [-n COUNT] [-T SECONDS] [-t TYPE]\n"
+    "              [-w SECONDS] [--allow-gid GID] [--allow-uid UID] [--at N[,N...]]\n"
+    "              [--expect N] [--fdname NAME[:NAME...]] [--max-fds N] [--notify]\n"
+    "              SOCKET [-- COMMAND [ARG ...]]\n";
+
+static const char help_text[] =
+    "Receive file descriptors and a message over an AF_UNIX socket.\n"
+    "\n"
+    "SOCKET is a path, @NAME (abstract) or fd:N (an inherited socket).\n"
+    "Without COMMAND, report what arrived; with it, run COMMAND with the\n"
+    "descriptors at 3, 4, ... and LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES set.\n"
+    "\n"
+    "  -c, --connect          connect to SOCKET instead of listening\n"
+    "  -n, --count COUNT      messages to handle (default 1; 0: until killed)\n"
+    "  -p, --payload          write only the message bytes\n"
+    "  -C, --cat              write the contents of every descriptor\n"
+    "  -j, --json             one JSON object per message\n"
+    "  -t, --type TYPE        stream, seqpacket or dgram (default stream)\n"
+    "  -m, --mode MODE        permissions of the socket file (octal)\n"
+    "  -w, --wait SECONDS     with -c: retry while SOCKET is missing or refusing\n"
+    "      --allow-uid UID    accept only peers with this user (repeatable)\n"
+    "      --allow-gid GID    accept only peers with this group (repeatable)\n"
+    "      --max-fds N        refuse a message with more than N descriptors\n"
+    "      --expect N         fail unless exactly N descriptors arrive\n"
+    "      --at N[,N...]      with COMMAND: put the descriptors at these numbers\n"
+    "      --fdname NAME[:NAME...]  with COMMAND: names for LISTEN_FDNAMES\n"
+    "      --notify           act as a systemd notify socket\n"
+    "  -T, --timeout SECONDS  fail when any single wait takes longer\n"
+    "  -v, --verbose          describe what arrived on standard error\n"
+    "  -h, --help             show this help\n"
+    "  -V, --version          show the version\n";
+
+enum { OPT_ALLOW_UID = 256, OPT_ALLOW_GID, OPT_MAX_FDS, OPT_EXPECT, OPT_AT, OPT_FDNAME, OPT_NOTIFY };
+
+static const struct option longopts[] = {
+	{ "connect", no_argument, NULL, 'c' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "payload", no_argument, NULL, 'p' },
+	{ "cat", no_argument, NULL, 'C' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "type", required_argument, NULL, 't' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
+	{ "allow-gid", required_argument, NULL, OPT_ALLOW_GID },
+	{ "max-fds", required_argument, NULL, OPT_MAX_FDS },
+	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "fdname", required_argument, NULL, OPT_FDNAME },
+	{ "notify", no_argument, NULL, OPT_NOTIFY },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+enum output { OUT_HUMAN, OUT_PAYLOAD, OUT_CAT, OUT_JSON, OUT_COMMAND };
+
+struct opts {
+	enum output out;
+	int connect, verbose, notify;
+	unsigned long count;
+	int type, mode;
+	int wait_ms, wait_set, timeout_ms;
+	const char *timeout_arg;
+	unsigned *uids, *gids;
+	size_t nuids, ngids;
+	long max_fds, expect;
+	int *at;
+	size_t nat;
+	char **fdnames;
+	size_t nfdnames;
+	const char *socket;
+	char **command;
+};
+
+/* Where messages come from, and what has happened so far. */
+struct run {
+	const struct opts *o;
+	struct fdp_addr a;
+	struct fdp_listener l;
+	int type;
+	int conn;               /* the connection messages come on, or -1 */
+	int conn_ours;          /* close it when done (not an inherited fd:N) */
+	int conn_msgs;          /* messages received on it */
+	int has_peer;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	char comm[64];
+	int status;
+	int forking;            /* COMMAND once per message */
+	sigset_t waitmask;      /* SIGCHLD unblocked, for ppoll */
+	size_t children;
+	struct notify_store store;
+};
+
+static void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+static void
+add_id(unsigned **v, size_t *n, const char *arg, int group)
+{
+	unsigned id;
+
+	if (arg_id(arg, group, &id) < 0)
+		errx(2, "--allow-%s %s: no such %s", group ? "gid" : "uid", arg,
+		    group ? "group" : "user");
+	*v = xrealloc(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = id;
+}
+
+static void
+parse_at(struct opts *o, const char *arg)
+{
+	size_t cap = 0, i, j;
+
+	free(o->at);
+	o->at = NULL;
+	o->nat = 0;
+	if (arg_fds(arg, &o->at, &o->nat, &cap, NULL) < 0)
+		errx(2, "--at %s: not a list of descriptor numbers", arg);
+	for (i = 0; i < o->nat; i++)
+		for (j = 0; j < i; j++)
+			if (o->at[i] == o->at[j])
+				errx(2, "--at %s: %d is given twice", arg, o->at[i]);
+}
+
+static void
+parse_fdname(struct opts *o, char *arg)
+{
+	char *p, *save = NULL;
+
+	if (!arg_fdnames_ok(arg))
+		errx(2, "--fdname %s: a name is 1 to 255 printable characters without ':'", arg);
+	o->nfdnames = 0;
+	for (p = strtok_r(arg, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		o->fdnames = xrealloc(o->fdnames, o->nfdnames + 1, sizeof(char *));
+		o->fdnames[o->nfdnames++] = p;
+	}
+}
+
+static void
+set_output(struct opts *o, enum output out, const char *opt)
+{
+	static const char *given;
+
+	if (o->out != OUT_HUMAN && o->out != out)
+		errx(2, "cannot use %s with %s", opt, given);
+	o->out = out;
+	given = opt;
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	unsigned long v;
+	int c;
+
+	opterr = 0;
+	o->count = 1;
+	o->mode = -1;
+	o->timeout_ms = -1;
+	o->max_fds = -1;
+	o->expect = -1;
+	while ((c = getopt_long(argc, argv, "+:Cchjm:n:pT:t:Vvw:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->connect = 1;
+			break;
+		case 'n':
+			if (arg_uint(optarg, INT_MAX, &o->count) < 0)
+				errx(2, "-n %s: not a count", optarg);
+			break;
+		case 'p':
+			set_output(o, OUT_PAYLOAD, "-p");
+			break;
+		case 'C':
+			set_output(o, OUT_CAT, "-C");
+			break;
+		case 'j':
+			set_output(o, OUT_JSON, "-j");
+			break;
+		case 't':
+			if (arg_type(optarg, &o->type) < 0)
+				errx(2, "-t %s: not stream, seqpacket or dgram", optarg);
+			break;
+		case 'm':
+			if (arg_mode(optarg, &o->mode) < 0)
+				errx(2, "-m %s: not an octal mode of at most 0777", optarg);
+			break;
+		case 'w':
+			if (arg_seconds(optarg, &o->wait_ms) < 0)
+				errx(2, "-w %s: not a number of seconds", optarg);
+			o->wait_set = 1;
+			break;
+		case OPT_ALLOW_UID:
+			add_id(&o->uids, &o->nuids, optarg, 0);
+			break;
+		case OPT_ALLOW_GID:
+			add_id(&o->gids, &o->ngids, optarg, 1);
+			break;
+		case OPT_MAX_FDS:
+			if (arg_uint(optarg, INT_MAX, &v) < 0)
+				errx(2, "--max-fds %s: not a count", optarg);
+			o->max_fds = (long)v;
+			break;
+		case OPT_EXPECT:
+			if (arg_uint(optarg, INT_MAX, &v) < 0)
+				errx(2, "--expect %s: not a count", optarg);
+			o->expect = (long)v;
+			break;
+		case OPT_AT:
+			parse_at(o, optarg);
+			break;
+		case OPT_FDNAME:
+			parse_fdname(o, optarg);
+			break;
+		case OPT_NOTIFY:
+			o->notify = 1;
+			break;
+		case 'T':
+			if (arg_seconds(optarg, &o->timeout_ms) < 0)
+				errx(2, "-T %s: not a number of seconds", optarg);
+			o->timeout_arg = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs("\n", stdout);
+			fputs(help_text, stdout);
+			exit(0);
+		case 'V':
+			puts("fdrecv " VERSION);
+			exit(0);
+		default:
+			errx(2, "%s (see 'fdrecv -h')", arg_option_error(c, optopt, argv[optind - 1]));
+		}
+	}
+	argv += optind;
+	argc -= optind;
+	if (argc < 1)
+		usage();
+	o->socket = argv[0];
+	if (argc > 1) {
+		if (strcmp(argv[1], "--") != 0)
+			errx(2, "%s: unexpected operand (a COMMAND follows --)", argv[1]);
+		if (argc < 3)
+			errx(2, "-- needs a COMMAND");
+		set_output(o, OUT_COMMAND, "COMMAND");
+		o->command = argv + 2;
+	}
+	if ((o->nat || o->nfdnames) && o->out != OUT_COMMAND)
+		errx(2, "%s needs a COMMAND", o->nat ? "--at" : "--fdname");
+	if (o->wait_set && !o->connect)
+		errx(2, "-w needs -c");
+	if (o->connect && o->mode >= 0)
+		errx(2, "-m needs a socket that fdrecv creates, not -c");
+	if (o->connect && o->type == SOCK_DGRAM)
+		errx(2, "-c needs a stream or seqpacket socket, not dgram");
+	if (o->notify) {
+		if (o->connect)
+			errx(2, "--notify cannot be used with -c");
+		if (o->out == OUT_CAT)
+			errx(2, "cannot use -C with --notify");
+		if (o->type && o->type != SOCK_DGRAM)
+			errx(2, "--notify needs a dgram socket, not -t %s", fdp_type_name(o->type));
+		o->type = SOCK_DGRAM;
+	}
+}
+
+static int
+allowed(const struct opts *o, int known, uid_t uid, gid_t gid)
+{
+	size_t i;
+
+	if (!o->nuids && !o->ngids)
+		return 1;
+	if (!known)
+		return 0;
+	for (i = 0; i < o->nuids; i++)
+		if (o->uids[i] == uid)
+			return 1;
+	for (i = 0; i < o->ngids; i++)
+		if (o->gids[i] == gid)
+			return 1;
+	return 0;
+}
+
+static void
+refuse(struct run *r, size_t nfds)
+{
+	if (r->has_peer)
+		warnx("%s: refused peer pid %d uid %u gid %u%s", r->o->socket, (int)r->pid,
+		    (unsigned)r->uid, (unsigned)r->gid, nfds ? "; its descriptors were closed" : "");
+	else
+		warnx("%s: refused a peer with unknown credentials", r->o->socket);
+}
+
+/* Say what failed, naming the socket and the step. */
+static void
+complain(struct run *r, const char *what)
+{
+	if (errno == ETIMEDOUT && r->o->timeout_arg)
+		warnx("%s: %s: timed out after %s seconds", r->o->socket, what, r->o->timeout_arg);
+	else
+		warnx("%s: %s: %s", r->o->socket, what, strerror(errno));
+	r->status = 1;
+}
+
+static void
+report_child(struct run *r, pid_t pid, int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return;
+	if (WIFEXITED(st))
+		warnx("%s (pid %d) exited with status %d", r->o->command[0], (int)pid, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		warnx("%s (pid %d) was killed by signal %d", r->o->command[0], (int)pid, WTERMSIG(st));
+	r->status = 1;
+}
+
+static void
+reap(struct run *r, int options)
+{
+	pid_t pid;
+	int st;
+
+	while (r->children > 0 && (pid = waitpid(-1, &st, options)) > 0) {
+		r->children--;
+		report_child(r, pid, st);
+	}
+}
+
+static void
+on_sigchld(int sig)
+{
+	(void)sig; /* only here to interrupt ppoll */
+}
+
+/*
+ * When forking a COMMAND per message, wait for the next one with SIGCHLD
+ * unblocked only inside ppoll, so a child's end is reported as soon as it
+ * happens and never lost between a check and the wait.
+ */
+static int
+wait_ready(struct run *r, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts, *tp = NULL;
+
+	if (!r->forking)
+		return 0;
+	if (r->o->timeout_ms >= 0) {
+		ts.tv_sec = r->o->timeout_ms / 1000;
+		ts.tv_nsec = (long)(r->o->timeout_ms % 1000) * 1000000;
+		tp = &ts;
+	}
+	for (;;) {
+		int n = ppoll(&p, 1, tp, &r->waitmask);
+
+		reap(r, WNOHANG);
+		if (n > 0)
+			return 0;
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static void
+end_conn(struct run *r)
+{
+	if (r->conn >= 0 && r->conn_ours)
+		close(r->conn);
+	r->conn = -1;
+	r->conn_msgs = 0;
+}
+
+/* A connection to take messages from: -c connects, a listener accepts, a
+ * dgram socket or a connected fd:N is used as it is. */
+static int
+open_conn(struct run *r)
+{
+	const struct opts *o = r->o;
+
+	r->has_peer = 0;
+	if (o->connect) {
+		r->type = o->type;
+		r->conn = fdp_connect(&r->a, &r->type, o->wait_ms, o->timeout_ms);
+		if (r->conn < 0) {
+			complain(r, "connect");
+			return -1;
+		}
+		r->conn_ours = 1;
+		if (r->type == SOCK_DGRAM) {
+			warnx("%s: -c needs a stream or seqpacket socket, not dgram", o->socket);
+			exit(2);
+		}
+	} else if (r->l.listening) {
+		if (wait_ready(r, r->l.fd) < 0 ||
+		    (r->conn = fdp_accept(r->l.fd, o->timeout_ms)) < 0) {
+			complain(r, "accept");
+			return -1;
+		}
+		r->conn_ours = 1;
+	} else {
+		r->conn = r->l.fd;
+		r->conn_ours = 0;
+	}
+	if (r->type != SOCK_DGRAM &&
+	    fdp_peercred(r->conn, &r->pid, &r->uid, &r->gid) == 0 && r->pid > 0) {
+		r->has_peer = 1;
+		describe_comm(r->pid, r->comm, sizeof(r->comm));
+	}
+	return 0;
+}
+
+/*
+ * The next whole message: 1 when m holds one, 0 when no more will come,
+ * -1 when the run must end (reported), 2 for a message that failed
+ * (reported; it counts, and the run goes on).
+ */
+static int
+next_message(struct run *r, struct fdp_msg *m)
+{
+	const struct opts *o = r->o;
+
+	for (;;) {
+		int got;
+
+		if (r->conn < 0) {
+			if (open_conn(r) < 0)
+				return -1;
+			/* A refused stream peer is never read: closing the
+			 * connection closes whatever it had sent. */
+			if (r->type != SOCK_DGRAM && !allowed(o, r->has_peer, r->uid, r->gid)) {
+				refuse(r, 0);
+				end_conn(r);
+				continue;
+			}
+		}
+		if (wait_ready(r, r->conn) < 0) {
+			complain(r, "receive");
+			return -1;
+		}
+		got = fdp_recv(r->conn, r->type, m, o->timeout_ms);
+		if (got < 0 && errno == EBADMSG) {
+			if (m->lost == MSG_CTRUNC)
+				warnx("%s: message truncated: descriptors were lost; the %zu that "
+				    "arrived were closed (is the open files limit too low?)",
+				    o->socket, m->closed);
+			else
+				warnx("%s: message truncated: a record longer than %d bytes; "
+				    "its %zu descriptors were closed", o->socket, FDP_DGRAM_MAX, m->closed);
+			r->status = 1;
+			if (r->type == SOCK_STREAM)
+				end_conn(r);
+			return 2;
+		}
+		if (got < 0) {
+			complain(r, "receive");
+			end_conn(r);
+			return errno == ETIMEDOUT || !r->l.listening ? -1 : 2;
+		}
+		if (got == 0) {
+			/* The peer closed without a message: a probe, or a
+			 * client that gave up. On a connection of our own
+			 * choosing, that is the end. */
+			int had = r->conn_msgs;
+
+			end_conn(r);
+			if (r->l.listening)
+				continue;
+			if (o->connect && had)
+				continue;
+			return 0;
+		}
+		r->conn_msgs++;
+		if (r->type == SOCK_DGRAM) {
+			r->has_peer = m->has_cred;
+			r->pid = m->pid;
+			r->uid = m->uid;
+			r->gid = m->gid;
+			describe_comm(r->has_peer ? r->pid : 0, r->comm, sizeof(r->comm));
+			if (!allowed(o, r->has_peer, r->uid, r->gid)) {
+				refuse(r, m->nfds);
+				fdp_msg_clear(m);
+				continue;
+			}
+		}
+		if (r->type == SOCK_STREAM)
+			end_conn(r);
+		return 1;
+	}
+}
+
+static int
+check_count(struct run *r, struct fdp_msg *m)
+{
+	const struct opts *o = r->o;
+
+	if (o->max_fds >= 0 && m->nfds > (size_t)o->max_fds) {
+		warnx("%s: refused a message with %zu descriptors (--max-fds %ld); closed them",
+		    o->socket, m->nfds, o->max_fds);
+		goto bad;
+	}
+	if (o->expect >= 0 && m->nfds != (size_t)o->expect) {
+		warnx("%s: expected %ld descriptor%s, %zu arrived; closed them",
+		    o->socket, o->expect, o->expect == 1 ? "" : "s", m->nfds);
+		goto bad;
+	}
+	return 0;
+bad:
+	fdp_msg_clear(m);
+	r->status = 1;
+	return -1;
+}
+
+static void
+flush_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "write standard output");
+}
+
+/*
+ * Run COMMAND with fds: in place (the default count of 1) or in a child.
+ * Names and --at positions must match the descriptors one for one (a single
+ * --fdname names them all); otherwise nothing is run.
+ */
+static void
+run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg, size_t len)
+{
+	const struct opts *o = r->o;
+	char **nm = names;
+	struct handoff h = { fds, nfds, o->at, NULL, msg, len };
+	pid_t pid;
+	size_t i;
+
+	if (o->nat && o->nat != nfds) {
+		warnx("%s: --at gives %zu positions for %zu descriptors; %s not run",
+		    o->socket, o->nat, nfds, o->command[0]);
+		goto fail;
+	}
+	if (o->nfdnames == 1 && nfds > 1) {
+		nm = xrealloc(NULL, nfds, sizeof(char *));
+		for (i = 0; i < nfds; i++)
+			nm[i] = o->fdnames[0];
+	} else if (o->nfdnames) {
+		if (o->nfdnames != nfds) {
+			warnx("%s: --fdname gives %zu names for %zu descriptors; %s not run",
+			    o->socket, o->nfdnames, nfds, o->command[0]);
+			goto fail;
+		}
+		nm = o->fdnames;
+	}
+	h.names = nm;
+
+	if (r->forking) {
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0) {
+			warn("fork");
+			goto fail;
+		}
+		if (pid > 0) {
+			r->children++;
+			if (nm != names && nm != o->fdnames)
+				free(nm);
+			return;
+		}
+	} else {
+		/* In place: fdrecv's socket file and sockets go first. */
+		fdp_unbind(&r->l);
+		if (r->conn >= 0 && r->conn_ours)
+			close(r->conn);
+		if (r->l.fd > 2)
+			close(r->l.fd);
+		flush_stdout();
+	}
+	proc_signals_restore();
+	if (handoff_prepare(&h) < 0) {
+		warn("%s: cannot hand over the descriptors", o->command[0]);
+		_exit(1);
+	}
+	execvp(o->command[0], o->command);
+	warn("%s", o->command[0]);
+	_exit(errno == ENOENT ? 127 : 126);
+fail:
+	r->status = 1;
+	if (!r->forking)
+		exit(1);
+}
+
+static int
+cat_all(struct run *r, const struct fdp_msg *m)
+{
+	size_t i;
+
+	flush_stdout();
+	for (i = 0; i < m->nfds; i++) {
+		int outerr;
+
+		if (cat_fd(m->fds[i], 1, r->o->timeout_ms, &outerr) == 0)
+			continue;
+		if (outerr)
+			err(1, "write standard output");
+		if (errno == ETIMEDOUT && r->o->timeout_arg)
+			warnx("fd %d [%zu]: copy: timed out after %s seconds", m->fds[i], i,
+			    r->o->timeout_arg);
+		else if (errno == EBADF)
+			warnx("fd %d [%zu]: copy: not open for reading", m->fds[i], i);
+		else
+			warn("fd %d [%zu]: copy", m->fds[i], i);
+		r->status = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+deliver(struct run *r, struct fdp_msg *m, char **names)
+{
+	struct report rep = { m->data, m->len, m->fds, m->nfds, names,
+		r->has_peer, r->pid, r->uid, r->gid, r->comm };
+
+	if (r->o->verbose)
+		report_human(stderr, &rep);
+	switch (r->o->out) {
+	case OUT_COMMAND:
+		run_command(r, m->fds, m->nfds, names, m->data, m->len);
+		return;
+	case OUT_PAYLOAD:
+		if (!fdp_payload_empty(m->data, m->len))
+			fwrite(m->data, 1, m->len, stdout);
+		break;
+	case OUT_CAT:
+		cat_all(r, m);
+		break;
+	case OUT_JSON:
+		report_json(stdout, &rep);
+		break;
+	case OUT_HUMAN:
+		report_human(stdout, &rep);
+		break;
+	}
+	flush_stdout();
+}
+
+/*
+ * --notify: report each datagram, keep descriptors sent with FDSTORE=1
+ * under their FDNAME, and count READY=1, which runs COMMAND with all that
+ * is kept. Returns 1 for READY=1.
+ */
+static int
+notify_datagram(struct run *r, struct fdp_msg *m)
+{
+	struct notify_fields f;
+	char **names = NULL;
+	size_t i;
+
+	notify_parse(m->data, m->len, &f);
+	if (!f.fdname) {
+		f.fdname = "stored"; /* systemd's name for unnamed descriptors */
+		f.fdname_len = 6;
+	}
+	if (m->nfds && f.fdstore) {
+		if (!arg_fdname_ok(f.fdname, f.fdname_len)) {
+			warnx("%s: FDNAME=%.*s: not a valid name; %zu descriptors closed",
+			    r->o->socket, (int)f.fdname_len, f.fdname, m->nfds);
+			fdp_msg_clear(m);
+			r->status = 1;
+		} else {
+			names = xrealloc(NULL, m->nfds, sizeof(char *));
+			for (i = 0; i < m->nfds; i++)
+				names[i] = strndup(f.fdname, f.fdname_len);
+		}
+	}
+	if (r->o->out != OUT_COMMAND)
+		deliver(r, m, names);
+	else if (r->o->verbose) {
+		struct report rep = { m->data, m->len, m->fds, m->nfds, names,
+			r->has_peer, r->pid, r->uid, r->gid, r->comm };
+
+		report_human(stderr, &rep);
+	}
+	if (names) {
+		for (i = 0; i < m->nfds; i++)
+			free(names[i]);
+		free(names);
+	}
+	if (m->nfds && f.fdstore) {
+		if (notify_store_add(&r->store, m->fds, m->nfds, f.fdname, f.fdname_len) < 0)
+			err(1, "out of memory");
+		m->nfds = 0; /* the store has them now */
+	} else if (m->nfds) {
+		warnx("%s: %zu descriptor%s without FDSTORE=1; closed", r->o->socket, m->nfds,
+		    m->nfds == 1 ? "" : "s");
+		fdp_msg_clear(m);
+	}
+	if (f.fdstoreremove && f.fdname)
+		notify_store_remove(&r->store, f.fdname, f.fdname_len);
+	if (!f.ready)
+		return 0;
+	if (r->o->out == OUT_COMMAND)
+		run_command(r, r->store.fds, r->store.n, r->store.names, m->data, m->len);
+	return 1;
+}
+
+static void
+setup(struct run *r)
+{
+	const struct opts *o = r->o;
+	long bad;
+
+	proc_addr(o->socket, &r->a);
+	if (r->a.fd >= 0 && (o->connect || o->mode >= 0))
+		errx(2, "%s: an inherited socket takes neither %s", o->socket, o->connect ? "-c" : "-m");
+	if (r->a.abstract && o->mode >= 0)
+		errx(2, "%s: -m needs a socket path; abstract names have no permissions", o->socket);
+
+	/* Closed standard descriptors would be taken by received ones. */
+	bad = proc_check_fds(NULL, 0);
+	if (bad == -2)
+		err(1, "/dev/null");
+	proc_cleanup(&r->l);
+	r->conn = -1;
+	if (o->connect)
+		return;
+	proc_listen(o->socket, &r->a, o->type ? o->type : SOCK_STREAM, o->mode, &r->l);
+	r->type = r->l.type;
+	if (o->notify && r->type != SOCK_DGRAM)
+		errx(2, "%s: --notify needs a dgram socket", o->socket);
+	if (o->out == OUT_COMMAND && o->count != 1) {
+		struct sigaction sa = { .sa_handler = on_sigchld };
+		sigset_t chld;
+
+		r->forking = 1;
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &chld, &r->waitmask);
+		sigdelset(&r->waitmask, SIGCHLD);
+		sigaction(SIGCHLD, &sa, NULL);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct run r = { 0 };
+	struct fdp_msg m = { 0 };
+	unsigned long handled = 0;
+
+	parse_args(argc, argv, &o);
+	r.o = &o;
+	setup(&r);
+
+	while (o.count == 0 || handled < o.count) {
+		int got = next_message(&r, &m);
+
+		if (got == 0) {
+			if (o.count && handled < o.count) {
+				warnx("%s: the peer closed after %lu message%s", o.socket, handled,
+				    handled == 1 ? "" : "s");
+				r.status = 1;
+			}
+			break;
+		}
+		if (got < 0)
+			break;
+		if (got == 2) {
+			handled++;
+			continue;
+		}
+		if (o.notify) {
+			handled += (unsigned long)notify_datagram(&r, &m);
+			continue;
+		}
+		handled++;
+		if (check_count(&r, &m) == 0)
+			deliver(&r, &m, NULL);
+		fdp_msg_clear(&m);
+	}
+	end_conn(&r);
+	fdp_msg_free(&m);
+	notify_store_free(&r.store);
+	if (r.forking)
+		reap(&r, 0);
+	return r.status;
+}

@@ -1,0 +1,151 @@
+/*
+ * proc.c: process set-up shared by both programs.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+long
+proc_check_fds(const int *fds, size_t n)
+{
+	struct pollfd few[8], *p = few;
+	long bad = -1;
+	size_t i;
+
+	if (n + 3 > sizeof(few) / sizeof(few[0])) {
+		p = malloc((n + 3) * sizeof(*p));
+		if (!p)
+			return -2;
+	}
+	/* One poll(2) with no events and no wait tells which are open
+	 * (POLLNVAL), instead of one fcntl(2) per descriptor. */
+	for (i = 0; i < n + 3; i++) {
+		p[i].fd = i < 3 ? (int)i : fds[i - 3];
+		p[i].events = 0;
+		p[i].revents = 0;
+	}
+	if (poll(p, n + 3, 0) < 0)
+		goto out;
+	for (i = 3; i < n + 3 && bad < 0; i++)
+		/* poll sees no O_PATH descriptor: ask fcntl, which does. */
+		if ((p[i].revents & POLLNVAL) && fcntl(p[i].fd, F_GETFD) < 0)
+			bad = (long)(i - 3);
+	if (bad >= 0)
+		goto out;
+	for (i = 0; i < 3; i++)
+		if ((p[i].revents & POLLNVAL) && fcntl((int)i, F_GETFD) < 0 &&
+		    open("/dev/null", O_RDWR) != (int)i)
+			bad = -2;
+out:
+	if (p != few)
+		free(p);
+	return bad;
+}
+
+static struct fdp_listener *ours;
+static const int fatal[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction saved[sizeof(fatal) / sizeof(fatal[0])], saved_pipe;
+static sigset_t saved_mask;
+static int saving;
+
+static void
+unbind_at_exit(void)
+{
+	if (ours)
+		fdp_unbind(ours);
+}
+
+static void
+on_signal(int sig)
+{
+	/* fdp_unbind is async-signal-safe (lstat, unlink). */
+	unbind_at_exit();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+proc_cleanup(struct fdp_listener *l)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	size_t i;
+
+	ours = l;
+	if (saving)
+		return;
+	saving = 1;
+	sigprocmask(SIG_SETMASK, NULL, &saved_mask);
+	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &saved_pipe);
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		sigaction(fatal[i], NULL, &saved[i]);
+		/* Under nohup, SIGHUP stays ignored. */
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(fatal[i], &sa, NULL);
+	}
+	atexit(unbind_at_exit);
+}
+
+void
+proc_signals_restore(void)
+{
+	size_t i;
+
+	ours = NULL;
+	if (!saving)
+		return;
+	sigaction(SIGPIPE, &saved_pipe, NULL);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &saved[i], NULL);
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+}
+
+void
+proc_addr(const char *text, struct fdp_addr *a)
+{
+	if (fdp_addr_parse(text, a) == 0)
+		return;
+	if (errno == ENAMETOOLONG)
+		errx(2, "%s: too long for a socket address (at most %d bytes)",
+		    text, FDP_SUN_PATH_MAX - 1);
+	errx(2, "%s: not a socket path, @name or fd:N", text);
+}
+
+void
+proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
+    struct fdp_listener *l)
+{
+	if (fdp_listen(a, type, mode, l) == 0)
+		return;
+	switch (errno) {
+	case ELOOP:
+		errx(1, "%s: is a symbolic link; not replaced", text);
+	case EEXIST:
+		errx(1, "%s: exists and is not a socket; not replaced", text);
+	case EADDRINUSE:
+		errx(1, "%s: a live socket is bound there", text);
+	case ENOTSOCK:
+		errx(1, "%s: not a socket", text);
+	case EPROTOTYPE:
+		errx(1, "%s: not a %s socket", text, fdp_type_name(type));
+	}
+	err(1, "%s: listen", text);
+}
+
+void *
+xrealloc(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		errx(1, "out of memory");
+	p = realloc(p, n && size ? n * size : 1);
+	if (!p)
+		err(1, "out of memory");
+	return p;
+}

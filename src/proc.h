@@ -1,0 +1,41 @@
+/*
+ * proc.h: process set-up shared by both programs.
+ */
+#ifndef PROC_H
+#define PROC_H
+
+#include <stddef.h>
+
+#include "fdpass.h"
+
+/*
+ * Check that every descriptor in fds is open, and fill any of 0, 1 and 2
+ * that is closed with /dev/null, so that nothing opened later lands there
+ * by accident. Returns the index in fds of the first that is not open,
+ * -1 when all are, -2 when /dev/null cannot be opened.
+ */
+long proc_check_fds(const int *fds, size_t n);
+
+/*
+ * Ignore SIGPIPE (a vanished reader is an error to report); on SIGINT,
+ * SIGTERM and SIGHUP, and at exit, remove l's socket file if it is still
+ * ours, then die of the signal as usual.
+ */
+void proc_cleanup(struct fdp_listener *l);
+
+/* The signal dispositions and mask the process started with, for a
+ * command to run; the socket file is no longer removed at exit. */
+void proc_signals_restore(void);
+
+/*
+ * What both programs do the same way, and end the run on failure: exit 2
+ * for a malformed SOCKET, 1 for one that cannot be bound.
+ */
+void proc_addr(const char *text, struct fdp_addr *a);
+void proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
+    struct fdp_listener *l);
+
+/* realloc(p, n * size), or exit. */
+void *xrealloc(void *p, size_t n, size_t size);
+
+#endif

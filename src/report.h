@@ -1,0 +1,32 @@
+/*
+ * report.h: what arrived (or what was sent), for people and for scripts.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+struct report {
+	const char *data;       /* the payload */
+	size_t len;
+	const int *fds;
+	size_t nfds;
+	char *const *names;     /* NULL, or a name (or NULL) per descriptor */
+	int has_peer;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	const char *comm;       /* the peer's command name, or "" */
+};
+
+/* The peer line, the message line, then one line per descriptor. */
+void report_human(FILE *f, const struct report *r);
+
+/* One JSON object on one line, as fdrecv(1) documents it. */
+void report_json(FILE *f, const struct report *r);
+
+/* Write s safely for a terminal: control bytes and invalid UTF-8 as escapes. */
+void report_escaped(FILE *f, const char *s, size_t len);
+
+#endif
