@@ -732,8 +732,10 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 			err(1, "out of memory");
 		m->nfds = 0; /* the store has them now */
 	} else if (m->nfds) {
-		warnx("%s: %zu descriptor%s without FDSTORE=1; closed", r->o->socket, m->nfds,
-		    m->nfds == 1 ? "" : "s");
+		/* BARRIER=1 comes with a pipe whose closing is the answer. */
+		if (!f.barrier)
+			warnx("%s: %zu descriptor%s without FDSTORE=1; closed", r->o->socket,
+			    m->nfds, m->nfds == 1 ? "" : "s");
 		fdp_msg_clear(m);
 	}
 	if (f.fdstoreremove && f.fdname)
@@ -752,8 +754,10 @@ setup(struct run *r)
 	long bad;
 
 	proc_addr(o->socket, &r->a);
-	if (r->a.fd >= 0 && (o->connect || o->mode >= 0))
-		errx(2, "%s: an inherited socket takes neither %s", o->socket, o->connect ? "-c" : "-m");
+	if (r->a.fd >= 0 && o->connect)
+		errx(2, "%s: -c cannot be used with an inherited socket", o->socket);
+	if (r->a.fd >= 0 && o->mode >= 0)
+		errx(2, "%s: -m needs a socket path, not an inherited socket", o->socket);
 	if (r->a.abstract && o->mode >= 0)
 		errx(2, "%s: -m needs a socket path; abstract names have no permissions", o->socket);
 
@@ -785,8 +789,9 @@ setup(struct run *r)
 int
 main(int argc, char **argv)
 {
+	/* static: the listener must outlive main for the exit-time cleanup. */
+	static struct run r;
 	struct opts o = { 0 };
-	struct run r = { 0 };
 	struct fdp_msg m = { 0 };
 	unsigned long handled = 0;
 

@@ -87,6 +87,8 @@ notify_parse(const char *data, size_t len, struct notify_fields *f)
 			f->fdstoreremove = 1;
 		else if (IS("READY=1"))
 			f->ready = 1;
+		else if (IS("BARRIER=1"))
+			f->barrier = 1;
 		else if (n >= 7 && memcmp(p, "FDNAME=", 7) == 0) {
 			f->fdname = p + 7;
 			f->fdname_len = n - 7;

@@ -18,7 +18,7 @@ int notify_send(int sock, const int *fds, char *const *names, size_t nfds,
     const char *text, size_t len, int timeout_ms);
 
 struct notify_fields {
-	int fdstore, fdstoreremove, ready;
+	int fdstore, fdstoreremove, ready, barrier;
 	const char *fdname;     /* points into the datagram; NULL when absent */
 	size_t fdname_len;
 };

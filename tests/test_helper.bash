@@ -19,6 +19,15 @@ setup() {
 	sock=$BATS_TEST_TMPDIR/s.sock
 }
 
+# Whatever a failed test left running is killed and reaped.
+teardown() {
+	if [[ -n ${rpid-} ]] && kill -0 "$rpid" 2>/dev/null; then
+		kill -KILL "$rpid" 2>/dev/null
+		wait "$rpid" 2>/dev/null || true
+	fi
+	return 0
+}
+
 # Start fdrecv in the background with its output in ./out and ./err;
 # $rpid is its pid. Reap it with recv_wait.
 recv_bg() {

@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# --notify: systemd's notify protocol, spoken by fdsend and understood by
+# fdrecv.
+
+load test_helper
+
+@test "descriptors stored by name reach COMMAND on READY=1, named in LISTEN_FDNAMES" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"; cat <&3; cat <&4'
+	echo config > c.txt
+	echo log > l.txt
+	"$FDSEND" -w 5 --notify -f 5=config -f 6=log "$sock" READY=1 5<c.txt 6<l.txt
+	recv_wait
+	[ "$rstatus" -eq 0 ]
+	[ "$(cat out)" = "$(printf '2 config:log\nconfig\nlog')" ]
+}
+
+@test "fdsend sends one datagram per name, in order, and the other lines last" {
+	recv_bg --notify -j "$sock"
+	"$FDSEND" -w 5 --notify -f 0=a -f 1=b -f 2=a -f 0 "$sock" READY=1 STATUS=up
+	recv_wait
+	run -0 python3 -c '
+import json
+for line in open("out"):
+    d = json.loads(line)
+    print(repr(d["message"]), len(d["fds"]), [f.get("name") for f in d["fds"]])'
+	[ "${lines[0]}" = "'FDSTORE=1\\nFDNAME=a' 2 ['a', 'a']" ]
+	[ "${lines[1]}" = "'FDSTORE=1\\nFDNAME=b' 1 ['b']" ]
+	[ "${lines[2]}" = "'FDSTORE=1' 1 ['stored']" ]
+	[ "${lines[3]}" = "'READY=1\\nSTATUS=up' 0 []" ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "with no descriptors one datagram carries the lines" {
+	recv_bg --notify -p "$sock"
+	"$FDSEND" -w 5 --notify "$sock" STATUS=starting READY=1
+	recv_wait
+	[ "$(cat out)" = "$(printf 'STATUS=starting\nREADY=1')" ]
+}
+
+@test "fdsend --notify goes to NOTIFY_SOCKET by default" {
+	recv_bg --notify -p "$sock"
+	NOTIFY_SOCKET=$sock "$FDSEND" -w 5 --notify READY=1
+	recv_wait
+	[ "$(cat out)" = READY=1 ]
+}
+
+@test "NOTIFY_SOCKET may be an abstract name" {
+	name=@fdpass-notify-$$-$BATS_TEST_NUMBER
+	recv_bg --notify -p "$name"
+	NOTIFY_SOCKET=$name "$FDSEND" -w 5 --notify READY=1
+	recv_wait
+	[ "$(cat out)" = READY=1 ]
+}
+
+@test "fdrecv --notify waits for READY=1 and counts only those" {
+	recv_bg --notify -p "$sock"
+	"$FDSEND" -w 5 --notify "$sock" STATUS=one
+	"$FDSEND" --notify "$sock" STATUS=two
+	"$FDSEND" --notify "$sock" READY=1
+	recv_wait
+	[ "$rstatus" -eq 0 ]
+	[ "$(cat out)" = STATUS=oneSTATUS=twoREADY=1 ]
+}
+
+@test "more than 253 descriptors under one name go in several datagrams and are all kept" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS"'
+	"$FDSEND" -w 5 --notify -f "0$(printf ',0%.0s' $(seq 299))=many" "$sock" READY=1
+	recv_wait
+	[ "$(cat out)" = 300 ]
+}
+
+@test "FDSTOREREMOVE=1 closes the descriptors kept under a name" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"'
+	"$FDSEND" -w 5 --notify -f 0=old -f 1=keep "$sock"
+	"$FDSEND" --notify "$sock" FDSTOREREMOVE=1 FDNAME=old
+	"$FDSEND" --notify "$sock" READY=1
+	recv_wait
+	[ "$(cat out)" = '1 keep' ]
+}
+
+@test "descriptors sent without FDSTORE=1 are closed with a warning" {
+	need python3
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS"'
+	wait_socket "$sock"
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(sys.argv[1])
+socket.send_fds(s, [b"READY=1"], [0, 1])' "$sock"
+	recv_wait
+	[ "$(cat out)" = 0 ]
+	grep -qx "fdrecv: $sock: 2 descriptors without FDSTORE=1; closed" err
+}
+
+@test "descriptors under an invalid FDNAME are closed with a warning" {
+	need python3
+	recv_bg --notify -p "$sock"
+	wait_socket "$sock"
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(sys.argv[1])
+socket.send_fds(s, [b"FDSTORE=1\nFDNAME=a:b"], [0])
+s.send(b"READY=1")' "$sock"
+	recv_wait
+	[ "$rstatus" -eq 1 ]
+	grep -qx "fdrecv: $sock: FDNAME=a:b: not a valid name; 1 descriptors closed" err
+}
+
+@test "with -n 2 each READY=1 runs COMMAND with everything kept so far" {
+	recv_bg --notify -n 2 "$sock" -- sh -c 'echo "$LISTEN_FDNAMES" >> log'
+	"$FDSEND" -w 5 --notify -f 0=first "$sock" READY=1
+	"$FDSEND" --notify -f 0=second "$sock" READY=1
+	recv_wait
+	[ "$rstatus" -eq 0 ]
+	[ "$(sort log | tr '\n' ' ')" = 'first first:second ' ]
+}
+
+@test "names from LISTEN_FDNAMES travel with --listen-fds --notify" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDNAMES"'
+	sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=http:https exec "$0" -w 5 --listen-fds --notify "$1" READY=1 3<&0 4<&0' \
+		"$FDSEND" "$sock"
+	recv_wait
+	[ "$(cat out)" = http:https ]
+}
+
+@test "systemd-socket-activate names pass through fdsend --listen-fds --notify" {
+	need systemd-socket-activate
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDNAMES"'
+	systemd-socket-activate -l "$BATS_TEST_TMPDIR/act.sock" --fdname=web \
+		"$FDSEND" --listen-fds --notify "$sock" READY=1 2>/dev/null 3>&- &
+	apid=$!
+	wait_socket act.sock
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' act.sock
+	wait "$apid"
+	recv_wait
+	[ "$(cat out)" = web ]
+}
+
+@test "systemd-notify --ready is understood by fdrecv --notify, barrier included" {
+	need systemd-notify
+	recv_bg --notify -n 0 -j "$sock"
+	wait_socket "$sock"
+	# systemd-notify follows READY=1 with BARRIER=1 and a pipe, and waits
+	# until the receiver closes the pipe: it returns only once fdrecv has.
+	NOTIFY_SOCKET=$sock timeout 5 systemd-notify --ready --status=hello
+	kill -TERM "$rpid"
+	recv_wait
+	[[ $(json_get out 'd["message"]') == *READY=1* ]]
+	[[ $(json_get out 'd["message"]') == *STATUS=hello* ]]
+	[ ! -s err ]
+}
+
+@test "--allow-uid applies to notify datagrams" {
+	recv_bg --notify -T 1 --allow-uid 12345 "$sock"
+	"$FDSEND" -w 5 --notify "$sock" READY=1
+	recv_wait
+	[ "$rstatus" -eq 1 ]
+	grep -Eq "^fdrecv: $sock: refused peer pid [0-9]+ uid $(id -u) gid $(id -g)\$" err
+	[ ! -s out ]
+}
