@@ -474,6 +474,11 @@ next_message(struct run *r, struct fdp_msg *m)
 			if (r->type != SOCK_DGRAM && !allowed(o, r->has_peer, r->uid, r->gid)) {
 				refuse(r, 0);
 				end_conn(r);
+				/* A server we chose to connect to will not change. */
+				if (o->connect || !r->l.listening) {
+					r->status = 1;
+					return -1;
+				}
 				continue;
 			}
 		}

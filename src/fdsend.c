@@ -394,8 +394,13 @@ gather_fds(struct opts *o, struct out *m)
 	for (i = 0; i < n; i++) {
 		if (list[i].kind != SRC_OPEN)
 			continue;
-		fds[i] = open(list[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		/* O_NONBLOCK so that a FIFO without a writer (or a tty waiting
+		 * for carrier) does not hold up the open; the receiver gets the
+		 * descriptor blocking, as it would expect. */
+		fds[i] = open(list[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fds[i] < 0)
+			err(1, "-o %s", list[i].path);
+		if (fcntl(fds[i], F_SETFL, 0) < 0)
 			err(1, "-o %s", list[i].path);
 	}
 	m->fds = fds;

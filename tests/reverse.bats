@@ -131,3 +131,12 @@ s.connect(sys.argv[1]); s.recv(10)' "$sock"
 	EOF
 	[[ $stderr == *': is a listening socket; use -l to serve its peers' ]]
 }
+
+@test "fdrecv -c fails at once on a peer it does not allow" {
+	"$FDSEND" -l -n 0 "$sock" x 3>&- &
+	spid=$!
+	run -1 --separate-stderr "$FDRECV" -c -w 5 --allow-uid 12345 -p "$sock"
+	kill "$spid"; wait "$spid" || true
+	[[ $stderr =~ ^fdrecv:\ .*:\ refused\ peer\ pid\ [0-9]+\ uid\ $(id -u)\ gid\ $(id -g)$ ]]
+	[ -z "$output" ]
+}

@@ -380,3 +380,12 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"part"); time
 	[[ $output == 'usage: fdrecv '* ]]
 	[[ $output == *--allow-uid* ]]
 }
+
+@test "-o opens a FIFO without waiting for a writer" {
+	mkfifo fifo
+	recv_bg -j "$sock"
+	run -0 timeout 5 "$FDSEND" -w 5 -o fifo "$sock"
+	recv_wait
+	[ "$(json_get out 'd["fds"][0]["type"]')" = fifo ]
+	[ "$(json_get out 'd["fds"][0]["flags"]')" = '[]' ]
+}
