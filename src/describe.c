@@ -106,8 +106,11 @@ describe_socket(int fd, struct fd_desc *d)
 	socklen_t len;
 	int v;
 
+	/* An O_PATH descriptor of a socket file is no socket: nothing to ask. */
 	len = sizeof(v);
-	d->family = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 ? family_name(v) : "other";
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0)
+		return;
+	d->family = family_name(v);
 	len = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0)
 		d->socktype = socktype_name(v);

@@ -8,7 +8,8 @@
 #include <limits.h>
 #include <sys/types.h>
 
-#define DESC_ADDR_MAX 128
+/* "@" and an abstract name of up to 107 bytes, each escaped as \xHH at worst. */
+#define DESC_ADDR_MAX (1 + 107 * 4 + 1)
 
 struct fd_desc {
 	int fd;

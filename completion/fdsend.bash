@@ -1,0 +1,152 @@
+# bash completion for fdsend(1) and fdrecv(1), installed under both names.
+# It needs nothing but bash; when the bash-completion package is loaded,
+# fdrecv's COMMAND [ARG ...] get that command's own completion.
+
+# The words as the programs will see them. Bash splits "--type=dgram",
+# "fd:3" and "3<file" at the characters of COMP_WORDBREAKS; glue back the
+# pieces that no blank separates. Sets words, cword (the word under the
+# cursor) and at (where each word starts in COMP_WORDS).
+_fdpass_words()
+{
+	local line=$COMP_LINE blank w i
+
+	words=() at=() cword=0
+	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]}
+		blank=${line%%[![:blank:]]*}
+		line=${line#"$blank"}
+		line=${line#"$w"}
+		if ((i > 0)) && [[ -z $blank ]] &&
+		    [[ $w != *[!=:\<\>\&]* || ${words[-1]} == *[=:\<\>\&] ]]; then
+			words[-1]+=$w
+		else
+			words+=("$w")
+			at+=("$i")
+		fi
+		((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+	done
+}
+
+# Descriptors that a command started from this shell inherits: open, and
+# not close-on-exec. FD is N, N-M or N,M,...: the last N is completed.
+_fdpass_fds()
+{
+	local pre='' fd key flags fds=''
+
+	[[ $cur == *[,-]* ]] && pre=${cur%"${cur##*[,-]}"}
+	for fd in "/proc/$$/fd/"*; do
+		fd=${fd##*/}
+		while read -r key flags; do
+			[[ $key == flags: ]] && (((8#$flags & 8#2000000) == 0)) && fds+=" $pre$fd"
+		done 2>/dev/null <"/proc/$$/fdinfo/$fd"
+	done
+	_fdpass_reply -W "$fds"
+}
+
+_fdpass_files()
+{
+	compopt -o filenames 2>/dev/null
+	_fdpass_reply -f
+}
+
+# COMPREPLY: the words of compgen OPTION... that begin with $cur.
+_fdpass_reply()
+{
+	mapfile -t COMPREPLY < <(compgen "$@" -- "$cur")
+}
+
+_fdpass()
+{
+	local cmd=${1##*/} opts args short cur piece want='' end=0 n=0 cword i j w
+	local -a words at
+
+	if [[ $cmd == fdsend ]]; then
+		opts='-e --escapes -f --fd -h --help -i --input -l --listen --listen-fds
+		    -n --count --notify -o --open -r --reply -T --timeout -t --type
+		    -V --version -v --verbose -w --wait'
+		args='-f --fd -i --input -n --count -o --open -T --timeout -t --type -w --wait'
+		short=finoTtw
+	else
+		opts='--allow-gid --allow-uid --at -C --cat -c --connect -n --count
+		    --expect --fdname -h --help -j --json -m --mode --max-fds --notify
+		    -p --payload -T --timeout -t --type -V --version -v --verbose -w --wait'
+		args='--allow-gid --allow-uid --at -m --mode -n --count --expect
+		    --fdname --max-fds -T --timeout -t --type -w --wait'
+		short=mnTtw
+	fi
+	args=" ${args//[[:space:]]/ } "
+
+	_fdpass_words
+	cur=${words[cword]}
+	COMPREPLY=()
+
+	# What the words before the cursor were: options (one of which may
+	# want the word under the cursor), then operand number n.
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
+		if [[ $w == *[\<\>]* ]]; then
+			continue        # a redirection
+		elif ((!end && n == 0)); then
+			case $w in
+			--) end=1 ;;
+			--*=*) ;;
+			--*)
+				[[ $args == *" $w "* ]] && { ((++i == cword)) && want=$w; } ;;
+			-?*)
+				for ((j = 1; j < ${#w}; j++)); do
+					[[ $short == *"${w:j:1}"* ]] || continue
+					((j + 1 == ${#w})) && { ((++i == cword)) && want=-${w:j:1}; }
+					break
+				done
+				;;
+			*) n=1 ;;
+			esac
+		elif [[ $cmd == fdrecv && $w == -- ]] && ((n == 1)); then
+			# COMMAND, then what that command completes.
+			if ((i + 1 == cword)); then
+				_fdpass_reply -c
+			elif declare -F _command_offset >/dev/null; then
+				_command_offset "${at[i + 1]}"
+			else
+				compopt -o default 2>/dev/null
+			fi
+			return 0
+		else
+			((n++))
+		fi
+	done
+
+	if [[ $cur == *[\<\>]* ]]; then
+		want='<'
+		cur=${cur##*[<>&]}
+	elif [[ -z $want && $cur == --*=* ]] && ((!end && n == 0)); then
+		want=${cur%%=*}
+		cur=${cur#*=}
+	fi
+	case $want in
+	-t | --type) _fdpass_reply -W 'stream seqpacket dgram' ;;
+	-f | --fd) _fdpass_fds ;;
+	-o | --open | -i | --input | '<') _fdpass_files ;;
+	--allow-uid) _fdpass_reply -u ;;
+	--allow-gid) _fdpass_reply -g ;;
+	?*) ;;                  # a number, a mode, names: nothing to offer
+	*)
+		if [[ $cur == -* ]] && ((!end && n == 0)); then
+			_fdpass_reply -W "$opts"
+		elif ((n == 0)); then
+			_fdpass_files   # SOCKET
+		elif [[ $cmd == fdrecv && -- == "$cur"* ]] && ((n == 1)); then
+			COMPREPLY=(--)
+		fi
+		;;
+	esac
+
+	# Bash replaces only the last piece of a split word ("b" of "a:b").
+	piece=${COMP_WORDS[COMP_CWORD]}
+	[[ $piece == *[!=:\<\>\&]* ]] || piece=
+	[[ $cur == *"$piece" && -n ${cur%"$piece"} ]] &&
+		COMPREPLY=("${COMPREPLY[@]#"${cur%"$piece"}"}")
+	return 0
+}
+
+complete -F _fdpass fdsend fdrecv
