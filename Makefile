@@ -43,6 +43,36 @@ check: all
 check-sanitize:
 	$(MAKE) O=build-sanitize CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" check
 
+# libFuzzer on the parsers and the receive path, built with clang into
+# $(FUZZ_O) and run FUZZ_SECONDS each; a crash, leak or hang fails the
+# target and leaves the input that caused it in $(FUZZ_O).
+FUZZ_CC = clang
+FUZZ_O = build-fuzz
+FUZZ_SECONDS = 30
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARNINGS) -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRC = src/args.c src/addr.c src/msg.c
+FUZZERS = fuzz_args fuzz_recv
+
+$(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_SRC) $(HEADERS) Makefile
+	@mkdir -p $(FUZZ_O)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC)
+
+fuzz: $(FUZZERS:%=$(FUZZ_O)/%)
+	@for f in $(FUZZERS); do \
+		mkdir -p $(FUZZ_O)/corpus-$$f || exit 1; \
+		echo "$$f: $(FUZZ_SECONDS) seconds"; \
+		$(FUZZ_O)/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_O)/$$f- \
+			$(FUZZ_O)/corpus-$$f tests/fuzz/corpus/$${f#fuzz_} || exit 1; \
+	done
+
+# Two concurrent senders, STRESS_N handoffs each, into one fdrecv.
+STRESS_N = 2000
+
+stress: all
+	STRESS_N=$(STRESS_N) FDSEND=$(O)/fdsend FDRECV=$(O)/fdrecv sh tests/stress/stress.sh
+
 demo: all
 	@sh tests/demo.sh ./fdsend ./fdrecv
 
@@ -62,6 +92,6 @@ lint:
 	mandoc -Tlint -Wwarning man/fdsend.1 man/fdrecv.1
 
 clean:
-	rm -rf fdsend fdrecv obj build-sanitize
+	rm -rf fdsend fdrecv obj build-sanitize $(FUZZ_O)
 
-.PHONY: all check check-sanitize demo install uninstall lint clean
+.PHONY: all check check-sanitize demo fuzz stress install uninstall lint clean

@@ -34,7 +34,7 @@ arg_seconds(const char *s, int *ms)
 {
 	unsigned long long whole = 0, frac = 0, scale = 1;
 	const char *p = s;
-	int digits = 0;
+	int digits = 0, more = 0;
 
 	for (; *p >= '0' && *p <= '9'; p++, digits++) {
 		whole = whole * 10 + (unsigned)(*p - '0');
@@ -46,12 +46,15 @@ arg_seconds(const char *s, int *ms)
 			if (scale < 1000000000ULL) {
 				frac = frac * 10 + (unsigned)(*p - '0');
 				scale *= 10;
+			} else if (*p != '0') {
+				/* Past nanoseconds, a nonzero digit still rounds up. */
+				more = 1;
 			}
 		}
 	}
 	if (*p != '\0' || digits == 0)
 		return -1;
-	whole = whole * 1000 + (frac * 1000 + scale - 1) / scale;
+	whole = whole * 1000 + ((frac + (unsigned)more) * 1000 + scale - 1) / scale;
 	if (whole > INT_MAX)
 		return -1;
 	*ms = (int)whole;

@@ -835,5 +835,9 @@ main(int argc, char **argv)
 	notify_store_free(&r.store);
 	if (r.forking)
 		reap(&r, 0);
+	free(o.uids);
+	free(o.gids);
+	free(o.at);
+	free(o.fdnames);
 	return r.status;
 }

@@ -99,6 +99,7 @@ struct out {
 	char **names;
 	size_t nfds;
 	int named;
+	char *namebuf;          /* LISTEN_FDNAMES, which names point into */
 };
 
 static void
@@ -248,7 +249,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 /* The descriptors a service manager handed over, per sd_listen_fds(3). */
 static void
-listen_fds(struct opts *o, struct src **list, size_t *n)
+listen_fds(struct opts *o, struct out *m, struct src **list, size_t *n)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	const char *names = getenv("LISTEN_FDNAMES");
@@ -285,7 +286,7 @@ listen_fds(struct opts *o, struct src **list, size_t *n)
 		if (name)
 			name = strtok_r(NULL, ":", &save);
 	}
-	/* copy stays: the names point into it until exit. */
+	m->namebuf = copy;
 }
 
 static void
@@ -369,7 +370,7 @@ gather_fds(struct opts *o, struct out *m)
 
 	for (i = 0; i < o->nsrc; i++) {
 		if (o->src[i].kind == SRC_LISTEN_FDS) {
-			listen_fds(o, &list, &n);
+			listen_fds(o, m, &list, &n);
 			continue;
 		}
 		list = xrealloc(list, n + 1, sizeof(*list));
@@ -521,14 +522,38 @@ serve(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 	return status;
 }
 
+/* Connect to SOCKET and send: the usual case. */
+static int
+send_once(const struct opts *o, const struct fdp_addr *a, const struct out *m)
+{
+	int sock, type = o->type, on = 0, r;
+	socklen_t len = sizeof(on);
+
+	sock = fdp_connect(a, &type, o->wait_ms, o->timeout_ms);
+	if (sock < 0) {
+		if (errno == ENOTSOCK)
+			errx(1, "%s: not a socket", o->socket);
+		if (errno == EPROTOTYPE && o->type)
+			errx(1, "%s: not a %s socket", o->socket, fdp_type_name(o->type));
+		return complain(o, "connect");
+	}
+	if (a->fd >= 0 && getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+		errx(1, "%s: is a listening socket; use -l to serve its peers", o->socket);
+	if (!o->notify)
+		check_type(o, m, type);
+	r = deliver(o, m, sock, type);
+	if (a->fd < 0)
+		close(sock);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct out m = { 0 };
 	struct fdp_addr a;
-	int sock, type, on = 0;
-	socklen_t len = sizeof(on);
+	int status;
 
 	parse_args(argc, argv, &o);
 	proc_addr(o.socket, &a);
@@ -538,22 +563,12 @@ main(int argc, char **argv)
 	build_message(&o, &m);
 	proc_cleanup(NULL);
 
-	if (o.listen)
-		return serve(&o, &a, &m);
-
-	type = o.type;
-	sock = fdp_connect(&a, &type, o.wait_ms, o.timeout_ms);
-	if (sock < 0) {
-		if (errno == ENOTSOCK)
-			errx(1, "%s: not a socket", o.socket);
-		if (errno == EPROTOTYPE && o.type)
-			errx(1, "%s: not a %s socket", o.socket, fdp_type_name(o.type));
-		complain(&o, "connect");
-		return 1;
-	}
-	if (a.fd >= 0 && getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
-		errx(1, "%s: is a listening socket; use -l to serve its peers", o.socket);
-	if (!o.notify)
-		check_type(&o, &m, type);
-	return deliver(&o, &m, sock, type) < 0 ? 1 : 0;
+	status = o.listen ? serve(&o, &a, &m) : send_once(&o, &a, &m) < 0;
+	free(o.src);
+	free(o.inputs);
+	free(m.data);
+	free(m.fds);
+	free(m.names);
+	free(m.namebuf);
+	return status;
 }

@@ -178,7 +178,7 @@ grow(void **p, size_t *cap, size_t need, size_t size)
  * be left installed and forgotten.
  */
 static int
-take_control(struct msghdr *mh, struct fdp_msg *m)
+take_control(struct msghdr *mh, struct fdp_msg *m, int creds)
 {
 	struct cmsghdr *c;
 	int r = 0;
@@ -205,7 +205,7 @@ take_control(struct msghdr *mh, struct fdp_msg *m)
 			}
 			memcpy(m->fds + m->nfds, CMSG_DATA(c), n * sizeof(int));
 			m->nfds += n;
-		} else if (c->cmsg_type == SCM_CREDENTIALS && n >= sizeof(struct ucred)) {
+		} else if (c->cmsg_type == SCM_CREDENTIALS && creds && n >= sizeof(struct ucred)) {
 			struct ucred uc;
 
 			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
@@ -263,7 +263,9 @@ fdp_recv(int sock, int type, struct fdp_msg *m, int timeout_ms)
 		if (grow((void **)&m->data, &m->cap, m->len + room, 1) < 0)
 			return fail(m, 0);
 		iov.iov_base = m->data + m->len;
-		iov.iov_len = m->cap - m->len;
+		/* A record gets exactly FDP_DGRAM_MAX, however far an earlier
+		 * stream message grew the buffer. */
+		iov.iov_len = stream ? m->cap - m->len : room;
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = sizeof(ctl.buf);
 
@@ -275,7 +277,10 @@ fdp_recv(int sock, int type, struct fdp_msg *m, int timeout_ms)
 				continue;
 			return fail(m, 0);
 		}
-		if (take_control(&mh, m) < 0)
+		/* With SO_PASSCRED, a stream read at EOF still gets credentials,
+		 * but empty ones: pid 0, uid 0, gid 0, which would pass for root.
+		 * Keep those that came with the bytes. */
+		if (take_control(&mh, m, !(stream && r == 0)) < 0)
 			return fail(m, 0);
 		/* The descriptors that fit are installed even when the rest were
 		 * dropped: close those too, never hand on a partial set. */
