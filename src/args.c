@@ -293,3 +293,21 @@ arg_option_error(int c, int opt, const char *word)
 		snprintf(buf, sizeof(buf), "unknown option %.*s", n, word);
 	return buf;
 }
+
+const char *
+arg_show(const char *s)
+{
+	static char buf[2048];
+	size_t k = 0;
+
+	for (; *s && k + 8 < sizeof(buf); s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)snprintf(buf + k, 5, "\\x%02x", c);
+		else
+			buf[k++] = (char)c;
+	}
+	strcpy(buf + k, *s ? "..." : "");
+	return buf;
+}

@@ -50,4 +50,11 @@ int arg_fdnames_ok(const char *s);
  */
 const char *arg_option_error(int c, int opt, const char *word);
 
+/*
+ * s as a one-line message may show it: control characters as \xHH (a
+ * newline would split the message, an escape would drive the terminal),
+ * and cut short with "..." past about 2000 bytes. In a static buffer.
+ */
+const char *arg_show(const char *s);
+
 #endif

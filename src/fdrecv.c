@@ -99,6 +99,7 @@ struct opts {
 	char **fdnames;
 	size_t nfdnames;
 	const char *socket;
+	const char *name;       /* SOCKET as messages show it */
 	char **command;
 };
 
@@ -136,7 +137,7 @@ add_id(unsigned **v, size_t *n, const char *arg, int group)
 	unsigned id;
 
 	if (arg_id(arg, group, &id) < 0)
-		errx(2, "--allow-%s %s: no such %s", group ? "gid" : "uid", arg,
+		errx(2, "--allow-%s %s: no such %s", group ? "gid" : "uid", arg_show(arg),
 		    group ? "group" : "user");
 	*v = xrealloc(*v, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = id;
@@ -151,7 +152,7 @@ parse_at(struct opts *o, const char *arg)
 	o->at = NULL;
 	o->nat = 0;
 	if (arg_fds(arg, &o->at, &o->nat, &cap, NULL) < 0)
-		errx(2, "--at %s: not a list of descriptor numbers", arg);
+		errx(2, "--at %s: not a list of descriptor numbers", arg_show(arg));
 	for (i = 0; i < o->nat; i++)
 		for (j = 0; j < i; j++)
 			if (o->at[i] == o->at[j])
@@ -164,7 +165,7 @@ parse_fdname(struct opts *o, char *arg)
 	char *p, *save = NULL;
 
 	if (!arg_fdnames_ok(arg))
-		errx(2, "--fdname %s: a name is 1 to 255 printable characters without ':'", arg);
+		errx(2, "--fdname %s: a name is 1 to 255 printable characters without ':'", arg_show(arg));
 	o->nfdnames = 0;
 	for (p = strtok_r(arg, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
 		o->fdnames = xrealloc(o->fdnames, o->nfdnames + 1, sizeof(char *));
@@ -202,7 +203,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			if (arg_uint(optarg, INT_MAX, &o->count) < 0)
-				errx(2, "-n %s: not a count", optarg);
+				errx(2, "-n %s: not a count", arg_show(optarg));
 			break;
 		case 'p':
 			set_output(o, OUT_PAYLOAD, "-p");
@@ -215,15 +216,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			if (arg_type(optarg, &o->type) < 0)
-				errx(2, "-t %s: not stream, seqpacket or dgram", optarg);
+				errx(2, "-t %s: not stream, seqpacket or dgram", arg_show(optarg));
 			break;
 		case 'm':
 			if (arg_mode(optarg, &o->mode) < 0)
-				errx(2, "-m %s: not an octal mode of at most 0777", optarg);
+				errx(2, "-m %s: not an octal mode of at most 0777", arg_show(optarg));
 			break;
 		case 'w':
 			if (arg_seconds(optarg, &o->wait_ms) < 0)
-				errx(2, "-w %s: not a number of seconds", optarg);
+				errx(2, "-w %s: not a number of seconds", arg_show(optarg));
 			o->wait_set = 1;
 			break;
 		case OPT_ALLOW_UID:
@@ -234,12 +235,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_MAX_FDS:
 			if (arg_uint(optarg, INT_MAX, &v) < 0)
-				errx(2, "--max-fds %s: not a count", optarg);
+				errx(2, "--max-fds %s: not a count", arg_show(optarg));
 			o->max_fds = (long)v;
 			break;
 		case OPT_EXPECT:
 			if (arg_uint(optarg, INT_MAX, &v) < 0)
-				errx(2, "--expect %s: not a count", optarg);
+				errx(2, "--expect %s: not a count", arg_show(optarg));
 			o->expect = (long)v;
 			break;
 		case OPT_AT:
@@ -253,7 +254,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'T':
 			if (arg_seconds(optarg, &o->timeout_ms) < 0)
-				errx(2, "-T %s: not a number of seconds", optarg);
+				errx(2, "-T %s: not a number of seconds", arg_show(optarg));
 			o->timeout_arg = optarg;
 			break;
 		case 'v':
@@ -276,9 +277,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (argc < 1)
 		usage();
 	o->socket = argv[0];
+	o->name = strdup(arg_show(o->socket));
+	if (!o->name)
+		err(1, "out of memory");
 	if (argc > 1) {
 		if (strcmp(argv[1], "--") != 0)
-			errx(2, "%s: unexpected operand (a COMMAND follows --)", argv[1]);
+			errx(2, "%s: unexpected operand (a COMMAND follows --)", arg_show(argv[1]));
 		if (argc < 3)
 			errx(2, "-- needs a COMMAND");
 		set_output(o, OUT_COMMAND, "COMMAND");
@@ -325,10 +329,10 @@ static void
 refuse(struct run *r, size_t nfds)
 {
 	if (r->has_peer)
-		warnx("%s: refused peer pid %d uid %u gid %u%s", r->o->socket, (int)r->pid,
+		warnx("%s: refused peer pid %d uid %u gid %u%s", r->o->name, (int)r->pid,
 		    (unsigned)r->uid, (unsigned)r->gid, nfds ? "; its descriptors were closed" : "");
 	else
-		warnx("%s: refused a peer with unknown credentials", r->o->socket);
+		warnx("%s: refused a peer with unknown credentials", r->o->name);
 }
 
 /* Say what failed, naming the socket and the step. */
@@ -336,9 +340,9 @@ static void
 complain(struct run *r, const char *what)
 {
 	if (errno == ETIMEDOUT && r->o->timeout_arg)
-		warnx("%s: %s: timed out after %s seconds", r->o->socket, what, r->o->timeout_arg);
+		warnx("%s: %s: timed out after %s seconds", r->o->name, what, r->o->timeout_arg);
 	else
-		warnx("%s: %s: %s", r->o->socket, what, strerror(errno));
+		warnx("%s: %s: %s", r->o->name, what, strerror(errno));
 	r->status = 1;
 }
 
@@ -431,7 +435,7 @@ open_conn(struct run *r)
 		}
 		r->conn_ours = 1;
 		if (r->type == SOCK_DGRAM) {
-			warnx("%s: -c needs a stream or seqpacket socket, not dgram", o->socket);
+			warnx("%s: -c needs a stream or seqpacket socket, not dgram", o->name);
 			exit(2);
 		}
 	} else if (r->l.listening) {
@@ -491,10 +495,10 @@ next_message(struct run *r, struct fdp_msg *m)
 			if (m->lost == MSG_CTRUNC)
 				warnx("%s: message truncated: descriptors were lost; the %zu that "
 				    "arrived were closed (is the open files limit too low?)",
-				    o->socket, m->closed);
+				    o->name, m->closed);
 			else
 				warnx("%s: message truncated: a record longer than %d bytes; "
-				    "its %zu descriptors were closed", o->socket, FDP_DGRAM_MAX, m->closed);
+				    "its %zu descriptors were closed", o->name, FDP_DGRAM_MAX, m->closed);
 			r->status = 1;
 			if (r->type == SOCK_STREAM)
 				end_conn(r);
@@ -544,12 +548,12 @@ check_count(struct run *r, struct fdp_msg *m)
 
 	if (o->max_fds >= 0 && m->nfds > (size_t)o->max_fds) {
 		warnx("%s: refused a message with %zu descriptors (--max-fds %ld); closed them",
-		    o->socket, m->nfds, o->max_fds);
+		    o->name, m->nfds, o->max_fds);
 		goto bad;
 	}
 	if (o->expect >= 0 && m->nfds != (size_t)o->expect) {
 		warnx("%s: expected %ld descriptor%s, %zu arrived; closed them",
-		    o->socket, o->expect, o->expect == 1 ? "" : "s", m->nfds);
+		    o->name, o->expect, o->expect == 1 ? "" : "s", m->nfds);
 		goto bad;
 	}
 	return 0;
@@ -582,17 +586,17 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 
 	if (o->nat && o->nat != nfds) {
 		warnx("%s: --at gives %zu positions for %zu descriptors; %s not run",
-		    o->socket, o->nat, nfds, o->command[0]);
+		    o->name, o->nat, nfds, o->command[0]);
 		goto fail;
 	}
-	if (o->nfdnames == 1 && nfds > 1) {
+	if (o->nfdnames == 1) {
 		nm = xrealloc(NULL, nfds, sizeof(char *));
 		for (i = 0; i < nfds; i++)
 			nm[i] = o->fdnames[0];
 	} else if (o->nfdnames) {
 		if (o->nfdnames != nfds) {
 			warnx("%s: --fdname gives %zu names for %zu descriptors; %s not run",
-			    o->socket, o->nfdnames, nfds, o->command[0]);
+			    o->name, o->nfdnames, nfds, o->command[0]);
 			goto fail;
 		}
 		nm = o->fdnames;
@@ -710,7 +714,7 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 	if (m->nfds && f.fdstore) {
 		if (!arg_fdname_ok(f.fdname, f.fdname_len)) {
 			warnx("%s: FDNAME=%.*s: not a valid name; %zu descriptors closed",
-			    r->o->socket, (int)f.fdname_len, f.fdname, m->nfds);
+			    r->o->name, (int)f.fdname_len, f.fdname, m->nfds);
 			fdp_msg_clear(m);
 			r->status = 1;
 		} else {
@@ -739,7 +743,7 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 	} else if (m->nfds) {
 		/* BARRIER=1 comes with a pipe whose closing is the answer. */
 		if (!f.barrier)
-			warnx("%s: %zu descriptor%s without FDSTORE=1; closed", r->o->socket,
+			warnx("%s: %zu descriptor%s without FDSTORE=1; closed", r->o->name,
 			    m->nfds, m->nfds == 1 ? "" : "s");
 		fdp_msg_clear(m);
 	}
@@ -760,11 +764,11 @@ setup(struct run *r)
 
 	proc_addr(o->socket, &r->a);
 	if (r->a.fd >= 0 && o->connect)
-		errx(2, "%s: -c cannot be used with an inherited socket", o->socket);
+		errx(2, "%s: -c cannot be used with an inherited socket", o->name);
 	if (r->a.fd >= 0 && o->mode >= 0)
-		errx(2, "%s: -m needs a socket path, not an inherited socket", o->socket);
+		errx(2, "%s: -m needs a socket path, not an inherited socket", o->name);
 	if (r->a.abstract && o->mode >= 0)
-		errx(2, "%s: -m needs a socket path; abstract names have no permissions", o->socket);
+		errx(2, "%s: -m needs a socket path; abstract names have no permissions", o->name);
 
 	/* Closed standard descriptors would be taken by received ones. */
 	bad = proc_check_fds(NULL, 0);
@@ -774,10 +778,10 @@ setup(struct run *r)
 	r->conn = -1;
 	if (o->connect)
 		return;
-	proc_listen(o->socket, &r->a, o->type ? o->type : SOCK_STREAM, o->mode, &r->l);
+	proc_listen(o->name, &r->a, o->type ? o->type : SOCK_STREAM, o->mode, &r->l);
 	r->type = r->l.type;
 	if (o->notify && r->type != SOCK_DGRAM)
-		errx(2, "%s: --notify needs a dgram socket", o->socket);
+		errx(2, "%s: --notify needs a dgram socket", o->name);
 	if (o->out == OUT_COMMAND && o->count != 1) {
 		struct sigaction sa = { .sa_handler = on_sigchld };
 		sigset_t chld;
@@ -809,7 +813,7 @@ main(int argc, char **argv)
 
 		if (got == 0) {
 			if (o.count && handled < o.count) {
-				warnx("%s: the peer closed after %lu message%s", o.socket, handled,
+				warnx("%s: the peer closed after %lu message%s", o.name, handled,
 				    handled == 1 ? "" : "s");
 				r.status = 1;
 			}
@@ -839,5 +843,6 @@ main(int argc, char **argv)
 	free(o.gids);
 	free(o.at);
 	free(o.fdnames);
+	free((char *)o.name);
 	return r.status;
 }

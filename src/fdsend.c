@@ -87,6 +87,7 @@ struct opts {
 	unsigned long count;
 	int count_set;
 	const char *socket;
+	const char *name;       /* SOCKET as messages show it */
 	char **parts;
 	size_t nparts;
 };
@@ -124,9 +125,9 @@ parse_fd_option(struct opts *o, const char *arg)
 	const char *name;
 
 	if (arg_fds(arg, &v, &n, &cap, &name) < 0)
-		errx(2, "-f %s: not a descriptor number, range or list", arg);
+		errx(2, "-f %s: not a descriptor number, range or list", arg_show(arg));
 	if (name && !arg_fdname_ok(name, strlen(name)))
-		errx(2, "-f %s: a name is 1 to 255 printable characters without ':'", arg);
+		errx(2, "-f %s: a name is 1 to 255 printable characters without ':'", arg_show(arg));
 	for (i = 0; i < n; i++)
 		add_src(o, (struct src){ SRC_FD, v[i], NULL, name });
 	free(v);
@@ -161,15 +162,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			if (arg_type(optarg, &o->type) < 0)
-				errx(2, "-t %s: not stream, seqpacket or dgram", optarg);
+				errx(2, "-t %s: not stream, seqpacket or dgram", arg_show(optarg));
 			break;
 		case 'w':
 			if (arg_seconds(optarg, &o->wait_ms) < 0)
-				errx(2, "-w %s: not a number of seconds", optarg);
+				errx(2, "-w %s: not a number of seconds", arg_show(optarg));
 			break;
 		case 'T':
 			if (arg_seconds(optarg, &o->timeout_ms) < 0)
-				errx(2, "-T %s: not a number of seconds", optarg);
+				errx(2, "-T %s: not a number of seconds", arg_show(optarg));
 			o->timeout_arg = optarg;
 			break;
 		case 'l':
@@ -177,7 +178,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			if (arg_uint(optarg, INT_MAX, &o->count) < 0)
-				errx(2, "-n %s: not a count", optarg);
+				errx(2, "-n %s: not a count", arg_show(optarg));
 			o->count_set = 1;
 			break;
 		case 'r':
@@ -217,7 +218,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		}
 		for (c = 0; c < argc; c++)
 			if (!strchr(argv[c], '='))
-				errx(2, "--notify: %s: not a KEY=VALUE assignment", argv[c]);
+				errx(2, "--notify: %s: not a KEY=VALUE assignment", arg_show(argv[c]));
 		if (o->listen || o->reply)
 			errx(2, "--notify cannot be used with -%c", o->listen ? 'l' : 'r');
 		if (o->type && o->type != SOCK_DGRAM)
@@ -232,6 +233,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	o->parts = argv;
 	o->nparts = (size_t)argc;
+	o->name = strdup(arg_show(o->socket));
+	if (!o->name)
+		err(1, "out of memory");
 
 	if (o->count_set && !o->listen)
 		errx(2, "-n needs -l");
@@ -243,7 +247,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		for (i = 0; i < o->nsrc; i++)
 			if (o->src[i].name)
 				errx(2, "-f %d=%s: descriptor names travel only with --notify",
-				    o->src[i].fd, o->src[i].name);
+				    o->src[i].fd, arg_show(o->src[i].name));
 	}
 }
 
@@ -342,8 +346,17 @@ build_message(struct opts *o, struct out *m)
 			char *buf = xrealloc(NULL, n + 1, 1);
 			const char *bad;
 
-			if (arg_unescape(p, buf, &n, &bad) < 0)
-				errx(2, "-e: %s: unknown escape '%.4s'", p, bad);
+			if (arg_unescape(p, buf, &n, &bad) < 0) {
+				char esc[5];
+				size_t k;
+
+				/* Show the escape as typed, up to four bytes. */
+				snprintf(esc, sizeof(esc), "%.4s", bad);
+				for (k = 0; esc[k]; k++)
+					if ((unsigned char)esc[k] < 0x20 || esc[k] == 0x7f)
+						esc[k] = '?';
+				errx(2, "-e: %s: unknown escape '%s'", arg_show(p), esc);
+			}
 			add_bytes(m, buf, n);
 			free(buf);
 		} else {
@@ -416,14 +429,14 @@ complain(const struct opts *o, const char *what)
 	int e = errno;
 
 	if (e == ETIMEDOUT && o->timeout_arg)
-		warnx("%s: %s: timed out after %s seconds", o->socket, what, o->timeout_arg);
+		warnx("%s: %s: timed out after %s seconds", o->name, what, o->timeout_arg);
 	else if (e == EPERM)
-		warnx("%s: %s: %s (the receiver refuses descriptors)", o->socket, what, strerror(e));
+		warnx("%s: %s: %s (the receiver refuses descriptors)", o->name, what, strerror(e));
 	else if (e == ETOOMANYREFS)
 		warnx("%s: %s: %s (more descriptors in flight than the open files limit)",
-		    o->socket, what, strerror(e));
+		    o->name, what, strerror(e));
 	else
-		warnx("%s: %s: %s", o->socket, what, strerror(e));
+		warnx("%s: %s: %s", o->name, what, strerror(e));
 	return -1;
 }
 
@@ -439,7 +452,7 @@ copy_reply(const struct opts *o, int sock, int type)
 	while ((got = fdp_recv(sock, type, &r, o->timeout_ms)) > 0) {
 		if (r.nfds)
 			warnx("%s: the reply carried %zu descriptor%s; closed",
-			    o->socket, r.nfds, r.nfds == 1 ? "" : "s");
+			    o->name, r.nfds, r.nfds == 1 ? "" : "s");
 		if (fwrite(r.data, 1, r.len, stdout) != r.len || fflush(stdout) == EOF)
 			err(1, "write standard output");
 		fdp_msg_clear(&r);
@@ -473,9 +486,9 @@ check_type(const struct opts *o, const struct out *m, int type)
 {
 	if (type != SOCK_STREAM && m->nfds > FDP_MAX_FDS)
 		errx(2, "%s: %zu descriptors: a %s socket takes at most %d in one message",
-		    o->socket, m->nfds, fdp_type_name(type), FDP_MAX_FDS);
+		    o->name, m->nfds, fdp_type_name(type), FDP_MAX_FDS);
 	if (o->reply && type == SOCK_DGRAM)
-		errx(2, "%s: -r needs a stream or seqpacket socket, not dgram", o->socket);
+		errx(2, "%s: -r needs a stream or seqpacket socket, not dgram", o->name);
 }
 
 /* Send on a connected socket, then -v and -r. */
@@ -502,10 +515,11 @@ serve(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 	unsigned long served = 0;
 	int status = 0;
 
-	proc_listen(o->socket, a, o->type ? o->type : SOCK_STREAM, -1, &l);
+	/* Before the bind: a signal right after it must find the file. */
 	proc_cleanup(&l);
+	proc_listen(o->name, a, o->type ? o->type : SOCK_STREAM, -1, &l);
 	if (!l.listening)
-		errx(1, "%s: -l needs a listening socket", o->socket);
+		errx(1, "%s: -l needs a listening socket", o->name);
 	check_type(o, m, l.type);
 	while (o->count == 0 || served < o->count) {
 		int c = fdp_accept(l.fd, o->timeout_ms);
@@ -532,13 +546,13 @@ send_once(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 	sock = fdp_connect(a, &type, o->wait_ms, o->timeout_ms);
 	if (sock < 0) {
 		if (errno == ENOTSOCK)
-			errx(1, "%s: not a socket", o->socket);
+			errx(1, "%s: not a socket", o->name);
 		if (errno == EPROTOTYPE && o->type)
-			errx(1, "%s: not a %s socket", o->socket, fdp_type_name(o->type));
+			errx(1, "%s: not a %s socket", o->name, fdp_type_name(o->type));
 		return complain(o, "connect");
 	}
 	if (a->fd >= 0 && getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
-		errx(1, "%s: is a listening socket; use -l to serve its peers", o->socket);
+		errx(1, "%s: is a listening socket; use -l to serve its peers", o->name);
 	if (!o->notify)
 		check_type(o, m, type);
 	r = deliver(o, m, sock, type);
@@ -570,5 +584,6 @@ main(int argc, char **argv)
 	free(m.fds);
 	free(m.names);
 	free(m.namebuf);
+	free((char *)o.name);
 	return status;
 }

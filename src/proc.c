@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "proc.h"
 
 long
@@ -114,15 +115,30 @@ proc_addr(const char *text, struct fdp_addr *a)
 		return;
 	if (errno == ENAMETOOLONG)
 		errx(2, "%s: too long for a socket address (at most %d bytes)",
-		    text, FDP_SUN_PATH_MAX - 1);
-	errx(2, "%s: not a socket path, @name or fd:N", text);
+		    arg_show(text), FDP_SUN_PATH_MAX - 1);
+	errx(2, "%s: not a socket path, @name or fd:N", arg_show(text));
 }
 
 void
 proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
     struct fdp_listener *l)
 {
-	if (fdp_listen(a, type, mode, l) == 0)
+	sigset_t block, old;
+	size_t i;
+	int r, e;
+
+	/* bind() creates the file before fdp_listen() notes which file it
+	 * is: hold the fatal signals until then, so that their handler
+	 * finds the file to remove. */
+	sigemptyset(&block);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaddset(&block, fatal[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	r = fdp_listen(a, type, mode, l);
+	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	if (r == 0)
 		return;
 	switch (errno) {
 	case ELOOP:

@@ -249,3 +249,11 @@ cd /proc/self/fd && for fd in *; do [ -e "$fd" ] && echo "fd $fd $(readlink "$fd
 	PATH=$(dirname "$FDSEND"):$(dirname "$FDRECV"):$PATH run -0 timeout 20 sh restart.sh 3>&-
 	[ "$output" = 'one two three four ' ]
 }
+
+@test "one --fdname name is fine for a message without descriptors" {
+	recv_bg --fdname web "$sock" -- sh -c 'echo "$LISTEN_FDS ${LISTEN_FDNAMES-unset}"'
+	"$FDSEND" -w 5 "$sock"
+	recv_wait
+	[ "$rstatus" -eq 0 ]
+	[ "$(cat out)" = '0 unset' ]
+}
