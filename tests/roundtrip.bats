@@ -389,3 +389,15 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"part"); time
 	[ "$(json_get out 'd["fds"][0]["type"]')" = fifo ]
 	[ "$(json_get out 'd["fds"][0]["flags"]')" = '[]' ]
 }
+
+@test "a message sent in pieces carries its descriptors once" {
+	# With -T the sends do not block, so a large message goes out in many
+	# partial sendmsg calls; descriptors sent again would arrive twice.
+	head -c 8000000 /dev/urandom > big
+	recv_bg -j "$sock"
+	run -0 "$FDSEND" -w 5 -T 10 -i big -f 0,1,2 "$sock"
+	recv_wait
+	[ "$(json_get out 'len(d["fds"])')" = 3 ]
+	[ "$(json_get out 'len(bytes.fromhex(d["message_hex"]))')" = 8000000 ]
+	python3 -c 'import json, sys; d = json.load(open("out")); sys.exit(bytes.fromhex(d["message_hex"]) != open("big", "rb").read())'
+}
