@@ -187,7 +187,7 @@ cd /proc/self/fd && for fd in *; do [ -e "$fd" ] && echo "fd $fd $(readlink "$fd
 	need systemd-socket-activate
 	recv_bg -j "$sock"
 	systemd-socket-activate -l "$BATS_TEST_TMPDIR/act.sock" --fdname=web \
-		"$FDSEND" --listen-fds "$sock" 'activated' 2>/dev/null 3>&- &
+		"$FDSEND" -w 5 --listen-fds "$sock" 'activated' 2>/dev/null 3>&- &
 	apid=$!
 	wait_socket act.sock
 	# The first connection makes it start fdsend with the socket at 3.
@@ -218,7 +218,7 @@ cd /proc/self/fd && for fd in *; do [ -e "$fd" ] && echo "fd $fd $(readlink "$fd
 
 @test "fdsend --listen-fds sends LISTEN_FDS descriptors from 3" {
 	recv_bg -j "$sock"
-	run -0 sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" --listen-fds "$1" 3</etc/hostname 4</etc/passwd' \
+	run -0 sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" -w 5 --listen-fds "$1" 3</etc/hostname 4</etc/passwd' \
 		"$FDSEND" "$sock"
 	recv_wait
 	[ "$(json_get out 'd["fds"][0]["path"]')" = /etc/hostname ]
