@@ -202,21 +202,23 @@ now_ms(void)
 int
 fdp_connect(const struct fdp_addr *a, int *type, int wait_ms, int timeout_ms)
 {
-	long long deadline;
+	long long deadline = 0;
 	long delay = 1;
 
 	if (a->fd >= 0)
 		return inherited(a->fd, type);
 
-	deadline = now_ms() + wait_ms;
 	for (;;) {
 		int s = connect_any(a, type, timeout_ms);
 		long long left;
 
 		if (s >= 0)
 			return s;
-		if (errno != ENOENT && errno != ECONNREFUSED)
+		if ((errno != ENOENT && errno != ECONNREFUSED) || wait_ms == 0)
 			return -1;
+		/* The clock starts at the first failure: no cost without -w. */
+		if (!deadline)
+			deadline = now_ms() + wait_ms;
 		left = deadline - now_ms();
 		if (left <= 0)
 			return -1;

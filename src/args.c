@@ -274,23 +274,105 @@ arg_fdnames_ok(const char *s)
 	}
 }
 
-const char *
-arg_option_error(int c, int opt, const char *word)
+/*
+ * Not getopt_long(3): calling it maps about 100 KiB of libc's code into
+ * every run (see make bench), more than the rest of fdsend together.
+ */
+static const struct arg_opt *
+find_long(struct arg_scan *s, const struct arg_opt *opts, const char *w, size_t n, int *code)
 {
-	static char buf[160];
-	int isshort = opt > 0 && opt < 256 && !(word[0] == '-' && word[1] == '-');
-	int n = (int)strcspn(word, "=");
+	const struct arg_opt *o, *found = NULL;
+	int several = 0;
 
-	if (c == ':' && isshort)
-		snprintf(buf, sizeof(buf), "option -%c needs a value", opt);
-	else if (c == ':')
-		snprintf(buf, sizeof(buf), "option %.*s needs a value", n, word);
-	else if (isshort)
-		snprintf(buf, sizeof(buf), "unknown option -%c", opt);
-	else if (opt)
-		snprintf(buf, sizeof(buf), "option %.*s takes no value", n, word);
+	s->bad = w - 2;
+	s->badlen = (int)n + 2;
+	for (o = opts; n > 0 && (o->name || o->val); o++) {
+		if (!o->name || strncmp(o->name, w, n) != 0)
+			continue;
+		if (o->name[n] == '\0')
+			return o;       /* exact: whatever else it prefixes */
+		several = found != NULL;
+		found = o;
+	}
+	*code = several ? ARG_AMBIGUOUS : found ? 0 : ARG_UNKNOWN;
+	return several ? NULL : found;
+}
+
+int
+arg_next(struct arg_scan *s, const struct arg_opt *opts)
+{
+	const struct arg_opt *o;
+	char *w;
+	int code = 0;
+
+	s->value = NULL;
+	if (!s->rest || !*s->rest) {
+		if (s->ind >= s->argc)
+			return ARG_END;
+		w = s->argv[s->ind];
+		if (w[0] != '-' || w[1] == '\0')
+			return ARG_END;         /* an operand, "-" among them */
+		s->ind++;
+		if (strcmp(w, "--") == 0)
+			return ARG_END;
+		if (w[1] == '-') {
+			size_t n = strcspn(w + 2, "=");
+
+			o = find_long(s, opts, w + 2, n, &code);
+			if (!o)
+				return code;
+			if (w[2 + n] == '=') {
+				if (!o->has_value)
+					return ARG_EXTRA;
+				s->value = w + 3 + n;
+			} else if (o->has_value) {
+				if (s->ind >= s->argc)
+					return ARG_MISSING;
+				s->value = s->argv[s->ind++];
+			}
+			return o->val;
+		}
+		s->rest = w + 1;
+	}
+	/* One letter of a cluster of short options. */
+	for (o = opts; (o->name || o->val) && o->val != (unsigned char)*s->rest; o++)
+		;
+	s->letter[0] = '-';
+	s->letter[1] = *s->rest;
+	s->bad = s->letter;
+	s->badlen = 2;
+	if (!o->val || o->val > 255) {
+		s->rest = NULL;
+		return ARG_UNKNOWN;
+	}
+	s->rest++;
+	if (o->has_value) {
+		if (*s->rest)
+			s->value = s->rest;
+		else if (s->ind < s->argc)
+			s->value = s->argv[s->ind++];
+		else
+			code = ARG_MISSING;
+		s->rest = NULL;
+	}
+	return code ? code : o->val;
+}
+
+const char *
+arg_error(const struct arg_scan *s, int code)
+{
+	static char buf[640];
+	char word[128];
+	const char *what = code == ARG_AMBIGUOUS ? "is ambiguous" :
+	    code == ARG_MISSING ? "needs a value" :
+	    code == ARG_EXTRA ? "takes no value" : NULL;
+
+	/* The word as typed, but on one line. */
+	snprintf(word, sizeof(word), "%.*s", s->badlen, s->bad);
+	if (what)
+		snprintf(buf, sizeof(buf), "option %s %s", arg_show(word), what);
 	else
-		snprintf(buf, sizeof(buf), "unknown option %.*s", n, word);
+		snprintf(buf, sizeof(buf), "unknown option %s", arg_show(word));
 	return buf;
 }
 

@@ -44,11 +44,45 @@ int arg_fdname_ok(const char *s, size_t len);
 int arg_fdnames_ok(const char *s);
 
 /*
- * What went wrong, for getopt_long(3) run with a leading ':' in its option
- * string: c is what it returned (':' or '?'), opt its optopt, word the
- * argument it was looking at.
+ * The options of a program: a short letter (val < 256) and/or a long name,
+ * and whether a value follows. A table ends with a zeroed entry.
  */
-const char *arg_option_error(int c, int opt, const char *word);
+struct arg_opt {
+	const char *name;       /* without "--"; NULL for a short option only */
+	int val;                /* the letter, or a code above 255 */
+	int has_value;
+};
+
+struct arg_scan {
+	int argc;
+	char **argv;
+	int ind;                /* after the options: the first operand */
+	char *value;            /* the value of the option just returned */
+	char *rest;             /* what is left of a cluster such as -lv */
+	const char *bad;        /* after an error: the option as given */
+	int badlen;
+	char letter[3];         /* "-x", for a short option in a cluster */
+};
+
+enum {
+	ARG_END = -1,           /* an operand, "--", or no more arguments */
+	ARG_UNKNOWN = -2,
+	ARG_AMBIGUOUS = -3,     /* a long prefix that fits several options */
+	ARG_MISSING = -4,       /* no value for an option that needs one */
+	ARG_EXTRA = -5,         /* "--name=VALUE" for an option without one */
+};
+
+/*
+ * The next option of s->argv, as getopt_long(3) finds them in POSIX order:
+ * options end at the first operand or "--"; short options cluster, with a
+ * value attached or in the next argument; a long option takes "=VALUE" or
+ * the next argument, and may be shortened to any unique prefix. Returns its
+ * val, or one of the ARG_ codes.
+ */
+int arg_next(struct arg_scan *s, const struct arg_opt *opts);
+
+/* What went wrong, after arg_next returned an error code. */
+const char *arg_error(const struct arg_scan *s, int code);
 
 /*
  * s as a one-line message may show it: control characters as \xHH (a

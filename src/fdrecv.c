@@ -4,7 +4,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -59,27 +58,27 @@ static const char help_text[] =
 
 enum { OPT_ALLOW_UID = 256, OPT_ALLOW_GID, OPT_MAX_FDS, OPT_EXPECT, OPT_AT, OPT_FDNAME, OPT_NOTIFY };
 
-static const struct option longopts[] = {
-	{ "connect", no_argument, NULL, 'c' },
-	{ "count", required_argument, NULL, 'n' },
-	{ "payload", no_argument, NULL, 'p' },
-	{ "cat", no_argument, NULL, 'C' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "type", required_argument, NULL, 't' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "wait", required_argument, NULL, 'w' },
-	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
-	{ "allow-gid", required_argument, NULL, OPT_ALLOW_GID },
-	{ "max-fds", required_argument, NULL, OPT_MAX_FDS },
-	{ "expect", required_argument, NULL, OPT_EXPECT },
-	{ "at", required_argument, NULL, OPT_AT },
-	{ "fdname", required_argument, NULL, OPT_FDNAME },
-	{ "notify", no_argument, NULL, OPT_NOTIFY },
-	{ "timeout", required_argument, NULL, 'T' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+static const struct arg_opt options[] = {
+	{ "connect", 'c', 0 },
+	{ "count", 'n', 1 },
+	{ "payload", 'p', 0 },
+	{ "cat", 'C', 0 },
+	{ "json", 'j', 0 },
+	{ "type", 't', 1 },
+	{ "mode", 'm', 1 },
+	{ "wait", 'w', 1 },
+	{ "allow-uid", OPT_ALLOW_UID, 1 },
+	{ "allow-gid", OPT_ALLOW_GID, 1 },
+	{ "max-fds", OPT_MAX_FDS, 1 },
+	{ "expect", OPT_EXPECT, 1 },
+	{ "at", OPT_AT, 1 },
+	{ "fdname", OPT_FDNAME, 1 },
+	{ "notify", OPT_NOTIFY, 0 },
+	{ "timeout", 'T', 1 },
+	{ "verbose", 'v', 0 },
+	{ "help", 'h', 0 },
+	{ "version", 'V', 0 },
+	{ NULL, 0, 0 },
 };
 
 enum output { OUT_HUMAN, OUT_PAYLOAD, OUT_CAT, OUT_JSON, OUT_COMMAND };
@@ -117,6 +116,7 @@ struct run {
 	uid_t uid;
 	gid_t gid;
 	char comm[64];
+	int want_comm;          /* a report shows the peer's command name */
 	int status;
 	int forking;            /* COMMAND once per message */
 	sigset_t waitmask;      /* SIGCHLD unblocked, for ppoll */
@@ -188,22 +188,22 @@ static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	unsigned long v;
+	struct arg_scan scan = { argc, argv, 1, NULL, NULL, NULL, 0, "" };
 	int c;
 
-	opterr = 0;
 	o->count = 1;
 	o->mode = -1;
 	o->timeout_ms = -1;
 	o->max_fds = -1;
 	o->expect = -1;
-	while ((c = getopt_long(argc, argv, "+:Cchjm:n:pT:t:Vvw:", longopts, NULL)) != -1) {
+	while ((c = arg_next(&scan, options)) != ARG_END) {
 		switch (c) {
 		case 'c':
 			o->connect = 1;
 			break;
 		case 'n':
-			if (arg_uint(optarg, INT_MAX, &o->count) < 0)
-				errx(2, "-n %s: not a count", arg_show(optarg));
+			if (arg_uint(scan.value, INT_MAX, &o->count) < 0)
+				errx(2, "-n %s: not a count", arg_show(scan.value));
 			break;
 		case 'p':
 			set_output(o, OUT_PAYLOAD, "-p");
@@ -215,47 +215,47 @@ parse_args(int argc, char **argv, struct opts *o)
 			set_output(o, OUT_JSON, "-j");
 			break;
 		case 't':
-			if (arg_type(optarg, &o->type) < 0)
-				errx(2, "-t %s: not stream, seqpacket or dgram", arg_show(optarg));
+			if (arg_type(scan.value, &o->type) < 0)
+				errx(2, "-t %s: not stream, seqpacket or dgram", arg_show(scan.value));
 			break;
 		case 'm':
-			if (arg_mode(optarg, &o->mode) < 0)
-				errx(2, "-m %s: not an octal mode of at most 0777", arg_show(optarg));
+			if (arg_mode(scan.value, &o->mode) < 0)
+				errx(2, "-m %s: not an octal mode of at most 0777", arg_show(scan.value));
 			break;
 		case 'w':
-			if (arg_seconds(optarg, &o->wait_ms) < 0)
-				errx(2, "-w %s: not a number of seconds", arg_show(optarg));
+			if (arg_seconds(scan.value, &o->wait_ms) < 0)
+				errx(2, "-w %s: not a number of seconds", arg_show(scan.value));
 			o->wait_set = 1;
 			break;
 		case OPT_ALLOW_UID:
-			add_id(&o->uids, &o->nuids, optarg, 0);
+			add_id(&o->uids, &o->nuids, scan.value, 0);
 			break;
 		case OPT_ALLOW_GID:
-			add_id(&o->gids, &o->ngids, optarg, 1);
+			add_id(&o->gids, &o->ngids, scan.value, 1);
 			break;
 		case OPT_MAX_FDS:
-			if (arg_uint(optarg, INT_MAX, &v) < 0)
-				errx(2, "--max-fds %s: not a count", arg_show(optarg));
+			if (arg_uint(scan.value, INT_MAX, &v) < 0)
+				errx(2, "--max-fds %s: not a count", arg_show(scan.value));
 			o->max_fds = (long)v;
 			break;
 		case OPT_EXPECT:
-			if (arg_uint(optarg, INT_MAX, &v) < 0)
-				errx(2, "--expect %s: not a count", arg_show(optarg));
+			if (arg_uint(scan.value, INT_MAX, &v) < 0)
+				errx(2, "--expect %s: not a count", arg_show(scan.value));
 			o->expect = (long)v;
 			break;
 		case OPT_AT:
-			parse_at(o, optarg);
+			parse_at(o, scan.value);
 			break;
 		case OPT_FDNAME:
-			parse_fdname(o, optarg);
+			parse_fdname(o, scan.value);
 			break;
 		case OPT_NOTIFY:
 			o->notify = 1;
 			break;
 		case 'T':
-			if (arg_seconds(optarg, &o->timeout_ms) < 0)
-				errx(2, "-T %s: not a number of seconds", arg_show(optarg));
-			o->timeout_arg = optarg;
+			if (arg_seconds(scan.value, &o->timeout_ms) < 0)
+				errx(2, "-T %s: not a number of seconds", arg_show(scan.value));
+			o->timeout_arg = scan.value;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -269,11 +269,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			puts("fdrecv " VERSION);
 			exit(0);
 		default:
-			errx(2, "%s (see 'fdrecv -h')", arg_option_error(c, optopt, argv[optind - 1]));
+			errx(2, "%s (see 'fdrecv -h')", arg_error(&scan, c));
 		}
 	}
-	argv += optind;
-	argc -= optind;
+	argv += scan.ind;
+	argc -= scan.ind;
 	if (argc < 1)
 		usage();
 	o->socket = argv[0];
@@ -359,12 +359,12 @@ report_child(struct run *r, pid_t pid, int st)
 }
 
 static void
-reap(struct run *r, int options)
+reap(struct run *r, int flags)
 {
 	pid_t pid;
 	int st;
 
-	while (r->children > 0 && (pid = waitpid(-1, &st, options)) > 0) {
+	while (r->children > 0 && (pid = waitpid(-1, &st, flags)) > 0) {
 		r->children--;
 		report_child(r, pid, st);
 	}
@@ -452,7 +452,8 @@ open_conn(struct run *r)
 	if (r->type != SOCK_DGRAM &&
 	    fdp_peercred(r->conn, &r->pid, &r->uid, &r->gid) == 0 && r->pid > 0) {
 		r->has_peer = 1;
-		describe_comm(r->pid, r->comm, sizeof(r->comm));
+		if (r->want_comm)
+			describe_comm(r->pid, r->comm, sizeof(r->comm));
 	}
 	return 0;
 }
@@ -528,7 +529,8 @@ next_message(struct run *r, struct fdp_msg *m)
 			r->pid = m->pid;
 			r->uid = m->uid;
 			r->gid = m->gid;
-			describe_comm(r->has_peer ? r->pid : 0, r->comm, sizeof(r->comm));
+			if (r->want_comm)
+				describe_comm(r->has_peer ? r->pid : 0, r->comm, sizeof(r->comm));
 			if (!allowed(o, r->has_peer, r->uid, r->gid)) {
 				refuse(r, m->nfds);
 				fdp_msg_clear(m);
@@ -763,6 +765,8 @@ setup(struct run *r)
 	long bad;
 
 	proc_addr(o->socket, &r->a);
+	/* Reading /proc/PID/comm costs a file open per peer: only when shown. */
+	r->want_comm = o->verbose || o->out == OUT_HUMAN || o->out == OUT_JSON;
 	if (r->a.fd >= 0 && o->connect)
 		errx(2, "%s: -c cannot be used with an inherited socket", o->name);
 	if (r->a.fd >= 0 && o->mode >= 0)
@@ -773,7 +777,7 @@ setup(struct run *r)
 	/* Closed standard descriptors would be taken by received ones. */
 	bad = proc_check_fds(NULL, 0);
 	if (bad == -2)
-		err(1, "/dev/null");
+		err(1, "checking descriptors");
 	proc_cleanup(&r->l);
 	r->conn = -1;
 	if (o->connect)

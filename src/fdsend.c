@@ -4,8 +4,8 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,36 +48,42 @@ static const char help_text[] =
 
 enum { OPT_LISTEN_FDS = 256, OPT_NOTIFY };
 
-static const struct option longopts[] = {
-	{ "fd", required_argument, NULL, 'f' },
-	{ "open", required_argument, NULL, 'o' },
-	{ "listen-fds", no_argument, NULL, OPT_LISTEN_FDS },
-	{ "escapes", no_argument, NULL, 'e' },
-	{ "input", required_argument, NULL, 'i' },
-	{ "type", required_argument, NULL, 't' },
-	{ "wait", required_argument, NULL, 'w' },
-	{ "timeout", required_argument, NULL, 'T' },
-	{ "listen", no_argument, NULL, 'l' },
-	{ "count", required_argument, NULL, 'n' },
-	{ "reply", no_argument, NULL, 'r' },
-	{ "notify", no_argument, NULL, OPT_NOTIFY },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+static const struct arg_opt options[] = {
+	{ "fd", 'f', 1 },
+	{ "open", 'o', 1 },
+	{ "listen-fds", OPT_LISTEN_FDS, 0 },
+	{ "escapes", 'e', 0 },
+	{ "input", 'i', 1 },
+	{ "type", 't', 1 },
+	{ "wait", 'w', 1 },
+	{ "timeout", 'T', 1 },
+	{ "listen", 'l', 0 },
+	{ "count", 'n', 1 },
+	{ "reply", 'r', 0 },
+	{ "notify", OPT_NOTIFY, 0 },
+	{ "verbose", 'v', 0 },
+	{ "help", 'h', 0 },
+	{ "version", 'V', 0 },
+	{ NULL, 0, 0 },
 };
 
-/* Where a descriptor comes from, in the order the options gave them. */
-struct src {
-	enum { SRC_FD, SRC_OPEN, SRC_LISTEN_FDS } kind;
-	int fd;
-	const char *path;
+/* Placeholders among the descriptor numbers, filled in by gather_fds. */
+#define FD_OPEN -1              /* the next -o PATH */
+#define FD_LISTEN -2            /* the descriptors of LISTEN_FDS */
+
+/* -f N-M=NAME: a name for the descriptors at fds[from..from+n-1]. */
+struct named {
+	size_t from, n;
 	const char *name;
 };
 
 struct opts {
-	struct src *src;
-	size_t nsrc;
+	int *fds;               /* -f numbers and placeholders, in order */
+	size_t nfds, fdcap;
+	const char **opens;     /* -o paths, in order */
+	size_t nopens;
+	struct named *named;
+	size_t nnamed;
 	const char **inputs;
 	size_t ninputs;
 	int escapes, listen, reply, notify, verbose;
@@ -97,8 +103,8 @@ struct out {
 	char *data;
 	size_t len;
 	int *fds;
-	char **names;
-	size_t nfds;
+	char **names;           /* with --notify: a name or NULL for each */
+	size_t nfds, cap;
 	int named;
 	char *namebuf;          /* LISTEN_FDNAMES, which names point into */
 };
@@ -111,74 +117,76 @@ usage(void)
 }
 
 static void
-add_src(struct opts *o, struct src s)
+parse_fd_option(struct opts *o, const char *arg)
 {
-	o->src = xrealloc(o->src, o->nsrc + 1, sizeof(*o->src));
-	o->src[o->nsrc++] = s;
+	size_t from = o->nfds;
+	const char *name;
+
+	if (arg_fds(arg, &o->fds, &o->nfds, &o->fdcap, &name) < 0)
+		errx(2, "-f %s: not a descriptor number, range or list", arg_show(arg));
+	if (!name)
+		return;
+	if (!arg_fdname_ok(name, strlen(name)))
+		errx(2, "-f %s: a name is 1 to 255 printable characters without ':'", arg_show(arg));
+	o->named = xrealloc(o->named, o->nnamed + 1, sizeof(*o->named));
+	o->named[o->nnamed++] = (struct named){ from, o->nfds - from, name };
 }
 
 static void
-parse_fd_option(struct opts *o, const char *arg)
+add_placeholder(struct opts *o, int which)
 {
-	int *v = NULL;
-	size_t n = 0, cap = 0, i;
-	const char *name;
-
-	if (arg_fds(arg, &v, &n, &cap, &name) < 0)
-		errx(2, "-f %s: not a descriptor number, range or list", arg_show(arg));
-	if (name && !arg_fdname_ok(name, strlen(name)))
-		errx(2, "-f %s: a name is 1 to 255 printable characters without ':'", arg_show(arg));
-	for (i = 0; i < n; i++)
-		add_src(o, (struct src){ SRC_FD, v[i], NULL, name });
-	free(v);
+	o->fds = xgrow(o->fds, &o->fdcap, o->nfds + 1, sizeof(int));
+	o->fds[o->nfds++] = which;
 }
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
+	struct arg_scan scan = { argc, argv, 1, NULL, NULL, NULL, 0, "" };
 	int c;
 
-	opterr = 0;
 	o->wait_ms = 0;
 	o->timeout_ms = -1;
 	o->count = 1;
-	while ((c = getopt_long(argc, argv, "+:ef:hi:ln:o:rT:t:Vvw:", longopts, NULL)) != -1) {
+	while ((c = arg_next(&scan, options)) != ARG_END) {
 		switch (c) {
 		case 'f':
-			parse_fd_option(o, optarg);
+			parse_fd_option(o, scan.value);
 			break;
 		case 'o':
-			add_src(o, (struct src){ SRC_OPEN, -1, optarg, NULL });
+			add_placeholder(o, FD_OPEN);
+			o->opens = xrealloc(o->opens, o->nopens + 1, sizeof(char *));
+			o->opens[o->nopens++] = scan.value;
 			break;
 		case OPT_LISTEN_FDS:
-			add_src(o, (struct src){ SRC_LISTEN_FDS, -1, NULL, NULL });
+			add_placeholder(o, FD_LISTEN);
 			break;
 		case 'e':
 			o->escapes = 1;
 			break;
 		case 'i':
 			o->inputs = xrealloc(o->inputs, o->ninputs + 1, sizeof(char *));
-			o->inputs[o->ninputs++] = optarg;
+			o->inputs[o->ninputs++] = scan.value;
 			break;
 		case 't':
-			if (arg_type(optarg, &o->type) < 0)
-				errx(2, "-t %s: not stream, seqpacket or dgram", arg_show(optarg));
+			if (arg_type(scan.value, &o->type) < 0)
+				errx(2, "-t %s: not stream, seqpacket or dgram", arg_show(scan.value));
 			break;
 		case 'w':
-			if (arg_seconds(optarg, &o->wait_ms) < 0)
-				errx(2, "-w %s: not a number of seconds", arg_show(optarg));
+			if (arg_seconds(scan.value, &o->wait_ms) < 0)
+				errx(2, "-w %s: not a number of seconds", arg_show(scan.value));
 			break;
 		case 'T':
-			if (arg_seconds(optarg, &o->timeout_ms) < 0)
-				errx(2, "-T %s: not a number of seconds", arg_show(optarg));
-			o->timeout_arg = optarg;
+			if (arg_seconds(scan.value, &o->timeout_ms) < 0)
+				errx(2, "-T %s: not a number of seconds", arg_show(scan.value));
+			o->timeout_arg = scan.value;
 			break;
 		case 'l':
 			o->listen = 1;
 			break;
 		case 'n':
-			if (arg_uint(optarg, INT_MAX, &o->count) < 0)
-				errx(2, "-n %s: not a count", arg_show(optarg));
+			if (arg_uint(scan.value, INT_MAX, &o->count) < 0)
+				errx(2, "-n %s: not a count", arg_show(scan.value));
 			o->count_set = 1;
 			break;
 		case 'r':
@@ -199,11 +207,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			puts("fdsend " VERSION);
 			exit(0);
 		default:
-			errx(2, "%s (see 'fdsend -h')", arg_option_error(c, optopt, argv[optind - 1]));
+			errx(2, "%s (see 'fdsend -h')", arg_error(&scan, c));
 		}
 	}
-	argv += optind;
-	argc -= optind;
+	argv += scan.ind;
+	argc -= scan.ind;
 
 	if (o->notify) {
 		/* The socket is the first operand without '=', else $NOTIFY_SOCKET. */
@@ -241,32 +249,40 @@ parse_args(int argc, char **argv, struct opts *o)
 		errx(2, "-n needs -l");
 	if (o->type == SOCK_DGRAM && (o->listen || o->reply))
 		errx(2, "-%c needs a stream or seqpacket socket, not dgram", o->listen ? 'l' : 'r');
-	if (!o->notify) {
-		size_t i;
+	if (!o->notify && o->nnamed)
+		errx(2, "-f %d=%s: descriptor names travel only with --notify",
+		    o->fds[o->named[0].from], arg_show(o->named[0].name));
+}
 
-		for (i = 0; i < o->nsrc; i++)
-			if (o->src[i].name)
-				errx(2, "-f %d=%s: descriptor names travel only with --notify",
-				    o->src[i].fd, arg_show(o->src[i].name));
+/* Append a descriptor to the message, with its name under --notify. */
+static void
+add_fd(const struct opts *o, struct out *m, int fd, const char *name)
+{
+	m->fds = xgrow(m->fds, &m->cap, m->nfds + 1, sizeof(int));
+	if (o->notify) {
+		m->names = xrealloc(m->names, m->cap, sizeof(char *));
+		m->names[m->nfds] = (char *)name;
+		m->named |= name != NULL;
 	}
+	m->fds[m->nfds++] = fd;
 }
 
 /* The descriptors a service manager handed over, per sd_listen_fds(3). */
 static void
-listen_fds(struct opts *o, struct out *m, struct src **list, size_t *n)
+listen_fds(const struct opts *o, struct out *m)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	const char *names = getenv("LISTEN_FDNAMES");
 	unsigned long nfds, lpid;
-	char *copy = NULL, *name, *save = NULL;
+	char *name = NULL, *save = NULL;
 	size_t i;
 
 	if (!fds)
 		errx(1, "--listen-fds: LISTEN_FDS is not set");
 	if (arg_uint(fds, INT_MAX - 3, &nfds) < 0)
-		errx(1, "--listen-fds: LISTEN_FDS=%s: not a count", fds);
+		errx(1, "--listen-fds: LISTEN_FDS=%s: not a count", arg_show(fds));
 	if (!pid || arg_uint(pid, INT_MAX, &lpid) < 0)
-		errx(1, "--listen-fds: LISTEN_PID=%s: not a process id", pid ? pid : "");
+		errx(1, "--listen-fds: LISTEN_PID=%s: not a process id", arg_show(pid ? pid : ""));
 	/* The descriptors were meant for that process, not for us. */
 	if ((pid_t)lpid != getpid())
 		errx(1, "--listen-fds: LISTEN_PID=%lu is not this process (%d)", lpid, (int)getpid());
@@ -279,18 +295,19 @@ listen_fds(struct opts *o, struct out *m, struct src **list, size_t *n)
 		if (k != nfds)
 			errx(1, "--listen-fds: LISTEN_FDNAMES has %zu names for %lu descriptors", k, nfds);
 		if (!arg_fdnames_ok(names))
-			errx(1, "--listen-fds: LISTEN_FDNAMES=%s: not valid descriptor names", names);
-		copy = strdup(names);
-		if (!copy)
+			errx(1, "--listen-fds: LISTEN_FDNAMES=%s: not valid descriptor names",
+			    arg_show(names));
+		free(m->namebuf);
+		m->namebuf = strdup(names);
+		if (!m->namebuf)
 			err(1, "out of memory");
+		name = strtok_r(m->namebuf, ":", &save);
 	}
-	*list = xrealloc(*list, *n + nfds, sizeof(**list));
-	for (i = 0, name = copy ? strtok_r(copy, ":", &save) : NULL; i < nfds; i++) {
-		(*list)[(*n)++] = (struct src){ SRC_FD, 3 + (int)i, NULL, o->notify ? name : NULL };
+	for (i = 0; i < nfds; i++) {
+		add_fd(o, m, 3 + (int)i, name);
 		if (name)
 			name = strtok_r(NULL, ":", &save);
 	}
-	m->namebuf = copy;
 }
 
 static void
@@ -370,56 +387,67 @@ build_message(struct opts *o, struct out *m)
 	}
 }
 
-/* Check every descriptor before anything is created or sent, so a closed
- * one fails the run before a socket can take its number; then open -o. The
- * -f numbers are checked in place, so fds[k] is the k-th -f descriptor. */
+/* The name -f gave the descriptor at fds[i], if any. */
+static const char *
+name_of(const struct opts *o, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < o->nnamed; k++)
+		if (i >= o->named[k].from && i < o->named[k].from + o->named[k].n)
+			return o->named[k].name;
+	return NULL;
+}
+
+/*
+ * The descriptors to send, in the order the options gave them. Every -f
+ * number is checked before anything is created or sent, so that a closed
+ * one fails the run before a socket or an -o file can take its number;
+ * then -o opens its files into their places.
+ */
 static void
 gather_fds(struct opts *o, struct out *m)
 {
-	struct src *list = NULL;
-	size_t n = 0, i, k;
-	int *fds;
+	size_t i, opened = 0;
 	long bad;
 
-	for (i = 0; i < o->nsrc; i++) {
-		if (o->src[i].kind == SRC_LISTEN_FDS) {
-			listen_fds(o, m, &list, &n);
-			continue;
+	/* Without --listen-fds or names to carry, the numbers are the list. */
+	for (i = 0; i < o->nfds && o->fds[i] != FD_LISTEN; i++)
+		;
+	if (!o->notify && i == o->nfds) {
+		m->fds = o->fds;
+		m->nfds = o->nfds;
+		m->cap = o->fdcap;
+		o->fds = NULL;
+	} else {
+		for (i = 0; i < o->nfds; i++) {
+			if (o->fds[i] == FD_LISTEN)
+				listen_fds(o, m);
+			else
+				add_fd(o, m, o->fds[i], name_of(o, i));
 		}
-		list = xrealloc(list, n + 1, sizeof(*list));
-		list[n++] = o->src[i];
 	}
-	fds = xrealloc(NULL, n, sizeof(int));
-	m->names = xrealloc(NULL, n, sizeof(char *));
-	for (i = k = 0; i < n; i++) {
-		if (list[i].kind == SRC_FD)
-			fds[k++] = list[i].fd;
-		m->names[i] = (char *)list[i].name;
-		m->named |= list[i].name != NULL;
-	}
-	bad = proc_check_fds(fds, k);
+	/* poll(2) skips the negative placeholders of -o. */
+	bad = proc_check_fds(m->fds, m->nfds);
 	if (bad == -2)
-		err(1, "/dev/null");
+		err(1, "checking descriptors");
 	if (bad >= 0)
-		errx(1, "descriptor %d is not open", fds[bad]);
-	for (i = k = 0; i < n; i++)
-		if (list[i].kind == SRC_FD)
-			fds[i] = list[i].fd;
-	for (i = 0; i < n; i++) {
-		if (list[i].kind != SRC_OPEN)
+		errx(1, "descriptor %d is not open", m->fds[bad]);
+	for (i = 0; i < m->nfds; i++) {
+		const char *path;
+
+		if (m->fds[i] != FD_OPEN)
 			continue;
+		path = o->opens[opened++];
 		/* O_NONBLOCK so that a FIFO without a writer (or a tty waiting
 		 * for carrier) does not hold up the open; the receiver gets the
 		 * descriptor blocking, as it would expect. */
-		fds[i] = open(list[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fds[i] < 0)
-			err(1, "-o %s", list[i].path);
-		if (fcntl(fds[i], F_SETFL, 0) < 0)
-			err(1, "-o %s", list[i].path);
+		m->fds[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (m->fds[i] < 0)
+			err(1, "-o %s", path);
+		if (fcntl(m->fds[i], F_SETFL, 0) < 0)
+			err(1, "-o %s", path);
 	}
-	m->fds = fds;
-	m->nfds = n;
-	free(list);
 }
 
 /* Say what failed, naming the socket and the step; -1 for the caller. */
@@ -540,7 +568,7 @@ serve(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 static int
 send_once(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 {
-	int sock, type = o->type, on = 0, r;
+	int sock, type = o->type, on = 0;
 	socklen_t len = sizeof(on);
 
 	sock = fdp_connect(a, &type, o->wait_ms, o->timeout_ms);
@@ -555,10 +583,7 @@ send_once(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 		errx(1, "%s: is a listening socket; use -l to serve its peers", o->name);
 	if (!o->notify)
 		check_type(o, m, type);
-	r = deliver(o, m, sock, type);
-	if (a->fd < 0)
-		close(sock);
-	return r;
+	return deliver(o, m, sock, type);
 }
 
 int
@@ -575,10 +600,14 @@ main(int argc, char **argv)
 	if (o.type && !o.notify)
 		check_type(&o, &m, o.type);
 	build_message(&o, &m);
-	proc_cleanup(NULL);
+	/* MSG_NOSIGNAL covers the socket; this covers standard output (-r)
+	 * and error. Nothing else to set up: fdsend -l does its own. */
+	signal(SIGPIPE, SIG_IGN);
 
 	status = o.listen ? serve(&o, &a, &m) : send_once(&o, &a, &m) < 0;
-	free(o.src);
+	free(o.fds);
+	free(o.opens);
+	free(o.named);
 	free(o.inputs);
 	free(m.data);
 	free(m.fds);

@@ -88,45 +88,34 @@ int
 fdp_send(int sock, int type, const void *buf, size_t len,
     const int *fds, size_t nfds, int timeout_ms)
 {
+	/* A stream sendmsg of zero bytes returns 0 and silently drops its
+	 * descriptors, so every batch carries at least one byte: one of the
+	 * message's while they last, then a NUL (the receiver reports an
+	 * all-NUL message as empty). */
+	static const char nul;
 	size_t batches = nfds ? (nfds + FDP_MAX_FDS - 1) / FDP_MAX_FDS : 1;
 	const char *p = buf;
-	char *pad = NULL;
 	size_t b;
-	int r = 0;
 
 	if (type != SOCK_STREAM && batches > 1) {
 		errno = E2BIG;
 		return -1;
 	}
-	/* A stream sendmsg of zero bytes returns 0 and silently drops its
-	 * descriptors, so every batch carries at least one byte: pad a short
-	 * message with NULs (the receiver reports an all-NUL message as empty). */
-	if (len < batches) {
-		pad = calloc(batches, 1);
-		if (!pad)
-			return -1;
-		if (len)
-			memcpy(pad, buf, len);
-		p = pad;
-		len = batches;
-	}
-	for (b = 0; b < batches && r == 0; b++) {
+	for (b = 0; b < batches; b++) {
 		size_t k = nfds - b * FDP_MAX_FDS;
 		size_t n = b + 1 < batches ? 1 : len;
 
 		if (k > FDP_MAX_FDS)
 			k = FDP_MAX_FDS;
-		r = send_batch(sock, p, n, fds + b * FDP_MAX_FDS, nfds ? k : 0, timeout_ms);
-		p += n;
-		len -= n;
+		if (send_batch(sock, len ? p : &nul, len ? n : 1,
+		    fds + b * FDP_MAX_FDS, nfds ? k : 0, timeout_ms) < 0)
+			return -1;
+		if (len) {
+			p += n;
+			len -= n;
+		}
 	}
-	if (pad) {
-		int e = errno;
-
-		free(pad);
-		errno = e;
-	}
-	return r;
+	return 0;
 }
 
 void

@@ -16,38 +16,44 @@
 long
 proc_check_fds(const int *fds, size_t n)
 {
-	struct pollfd few[8], *p = few;
-	long bad = -1;
-	size_t i;
+	/* poll(2) with no events and no wait tells which are open (POLLNVAL),
+	 * many at a time instead of one fcntl(2) each; a negative number is
+	 * skipped. Standard input, output and error go with the first round,
+	 * and are filled only once every descriptor has been checked. */
+	struct pollfd p[64];
+	int closed[3] = { 0 };
+	size_t done = 0, i, k;
 
-	if (n + 3 > sizeof(few) / sizeof(few[0])) {
-		p = malloc((n + 3) * sizeof(*p));
-		if (!p)
-			return -2;
-	}
-	/* One poll(2) with no events and no wait tells which are open
-	 * (POLLNVAL), instead of one fcntl(2) per descriptor. */
-	for (i = 0; i < n + 3; i++) {
-		p[i].fd = i < 3 ? (int)i : fds[i - 3];
-		p[i].events = 0;
-		p[i].revents = 0;
-	}
-	if (poll(p, n + 3, 0) < 0)
-		goto out;
-	for (i = 3; i < n + 3 && bad < 0; i++)
+	do {
+		size_t first = done == 0 ? 3 : 0;
+
+		for (k = 0; k < first; k++)
+			p[k] = (struct pollfd){ .fd = (int)k };
+		for (; k < sizeof(p) / sizeof(p[0]) && done < n; k++)
+			p[k] = (struct pollfd){ .fd = fds[done++] };
+		/* poll takes no more entries than RLIMIT_NOFILE (EINVAL):
+		 * then every one is a question for fcntl. */
+		if (poll(p, k, 0) < 0) {
+			if (errno != EINVAL)
+				return -2;
+			for (i = 0; i < k; i++)
+				p[i].revents = POLLNVAL;
+		}
 		/* poll sees no O_PATH descriptor: ask fcntl, which does. */
-		if ((p[i].revents & POLLNVAL) && fcntl(p[i].fd, F_GETFD) < 0)
-			bad = (long)(i - 3);
-	if (bad >= 0)
-		goto out;
+		for (i = 0; i < k; i++) {
+			int shut = p[i].fd >= 0 && (p[i].revents & POLLNVAL) &&
+			    fcntl(p[i].fd, F_GETFD) < 0;
+
+			if (i < first)
+				closed[i] = shut;
+			else if (shut)
+				return (long)(done - (k - i));
+		}
+	} while (done < n);
 	for (i = 0; i < 3; i++)
-		if ((p[i].revents & POLLNVAL) && fcntl((int)i, F_GETFD) < 0 &&
-		    open("/dev/null", O_RDWR) != (int)i)
-			bad = -2;
-out:
-	if (p != few)
-		free(p);
-	return bad;
+		if (closed[i] && open("/dev/null", O_RDWR) != (int)i)
+			return -2;
+	return -1;
 }
 
 static struct fdp_listener *ours;
@@ -163,5 +169,19 @@ xrealloc(void *p, size_t n, size_t size)
 	p = realloc(p, n && size ? n * size : 1);
 	if (!p)
 		err(1, "out of memory");
+	return p;
+}
+
+void *
+xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return p;
+	while (c < need)
+		c = c > SIZE_MAX / 2 ? need : c * 2;
+	p = xrealloc(p, c, size);
+	*cap = c;
 	return p;
 }

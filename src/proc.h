@@ -12,7 +12,7 @@
  * Check that every descriptor in fds is open, and fill any of 0, 1 and 2
  * that is closed with /dev/null, so that nothing opened later lands there
  * by accident. Returns the index in fds of the first that is not open,
- * -1 when all are, -2 when /dev/null cannot be opened.
+ * -1 when all are, -2 when they cannot be checked or /dev/null opened.
  */
 long proc_check_fds(const int *fds, size_t n);
 
@@ -37,5 +37,8 @@ void proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
 
 /* realloc(p, n * size), or exit. */
 void *xrealloc(void *p, size_t n, size_t size);
+
+/* p with room for need elements, its capacity *cap doubled as needed. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 
 #endif

@@ -994,3 +994,16 @@ send_mixed_load() {
 	recv_wait
 	[[ $rstatus -eq 143 ]]
 }
+
+@test "fdsend checks every descriptor before filling closed stdio, however long the list" {
+	need python3
+	# 0 closed, and named after 100 others: it must fail, not be sent as /dev/null.
+	run -0 python3 - "$FDSEND" "$sock" <<-'EOF'
+	import os, subprocess, sys
+	fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(100)]
+	os.close(0)
+	r = subprocess.run([sys.argv[1], "-f", ",".join(map(str, fds)) + ",0", sys.argv[2]],
+	                   pass_fds=fds, capture_output=True, text=True)
+	assert r.returncode == 1 and r.stderr == "fdsend: descriptor 0 is not open\n", r
+	EOF
+}

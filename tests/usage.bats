@@ -166,3 +166,56 @@ run_usage() {
 	run_usage "$FDRECV" -n x "$sock"
 	[ ! -e "$sock" ]
 }
+
+@test "short options cluster, and a value may be attached" {
+	recv_bg -pn2 "$sock"
+	"$FDSEND" -ew5 "$sock" 'a\tb;'
+	"$FDSEND" -w5 -f0 "$sock" 'c'
+	recv_wait
+	[ "$rstatus" -eq 0 ]
+	[ "$(cat out)" = "$(printf 'a\tb;c')" ]
+}
+
+@test "a long option takes its value after = or as the next argument" {
+	recv_bg --count=2 --payload "$sock"
+	"$FDSEND" --wait=5 --fd=0 "$sock" 'x;'
+	"$FDSEND" --wait 5 --fd 0 "$sock" 'y'
+	recv_wait
+	[ "$(cat out)" = 'x;y' ]
+}
+
+@test "a long option may be shortened to a unique prefix" {
+	recv_bg --pay --cou 1 "$sock"
+	"$FDSEND" --wa 5 --esc "$sock" 'z\n'
+	recv_wait
+	[ "$(cat out)" = z ]
+}
+
+@test "a prefix of several long options is ambiguous" {
+	run_usage "$FDSEND" --list "$sock"
+	[ "$stderr" = "fdsend: option --list is ambiguous (see 'fdsend -h')" ]
+}
+
+@test "an unknown letter inside a cluster is named" {
+	run_usage "$FDRECV" -pqj "$sock"
+	[ "$stderr" = "fdrecv: unknown option -q (see 'fdrecv -h')" ]
+}
+
+@test "an option word with a newline is shown on one line" {
+	run_usage "$FDSEND" $'--no\nsuch' "$sock"
+	[ "$stderr" = "fdsend: unknown option --no\\x0asuch (see 'fdsend -h')" ]
+}
+
+@test "options end at the first operand, and PARTs may begin with a dash" {
+	recv_bg -p "$sock"
+	"$FDSEND" -w 5 "$sock" -v --not-an-option
+	recv_wait
+	[ "$(cat out)" = '-v--not-an-option' ]
+}
+
+@test "-- ends the options" {
+	recv_bg -p -- "$sock"
+	"$FDSEND" -w 5 -- "$sock" x
+	recv_wait
+	[ "$(cat out)" = x ]
+}

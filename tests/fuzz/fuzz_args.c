@@ -257,17 +257,45 @@ check_fdnames(const char *s, const uint8_t *data, size_t size)
 	CHECK(!arg_fdnames_ok(s) == !ok);
 }
 
+/* The input split at spaces into argv words, through the option scanner
+ * with a table like the programs': every option it returns is in the
+ * table, with a value exactly when the table says so; the operands start
+ * within argv; an error has a one-line message. */
 static void
-check_option_error(const char *s, const uint8_t *data, size_t size)
+check_options(const char *s)
 {
-	/* getopt_long returns ':' or '?'; optopt is a short option
-	 * character, a long option's value, or 0. */
-	int c = size > 0 && (data[0] & 1) ? ':' : '?';
-	int opt = size > 1 ? (data[1] & 0x80 ? 256 + data[1] : data[1]) : 0;
-	const char *msg = arg_option_error(c, opt, s);
+	static const struct arg_opt table[] = {
+		{ "fd", 'f', 1 }, { "listen", 'l', 0 }, { "listen-fds", 256, 0 },
+		{ "notify", 257, 0 }, { NULL, 'x', 1 }, { "verbose", 'v', 0 },
+		{ NULL, 0, 0 },
+	};
+	char *copy = strdup(s), *argv[64], *w, *save = NULL;
+	struct arg_scan scan = { 0, argv, 1, NULL, NULL, NULL, 0, "" };
+	int c, rounds = 0;
 
-	CHECK(msg && strlen(msg) < 160);
-	CHECK(strncmp(msg, "option ", 7) == 0 || strncmp(msg, "unknown option ", 15) == 0);
+	CHECK(copy);
+	argv[scan.argc++] = (char *)"prog";
+	for (w = strtok_r(copy, " ", &save); w && scan.argc < 63; w = strtok_r(NULL, " ", &save))
+		argv[scan.argc++] = w;
+	argv[scan.argc] = NULL;
+	while ((c = arg_next(&scan, table)) != ARG_END) {
+		const struct arg_opt *o;
+
+		CHECK(++rounds <= 64 * 64);
+		if (c < 0) {
+			const char *msg = arg_error(&scan, c);
+
+			CHECK(msg && !strchr(msg, '\n'));
+			CHECK(c >= ARG_EXTRA);
+			break;
+		}
+		for (o = table; o->val && o->val != c; o++)
+			;
+		CHECK(o->val == c);
+		CHECK(!o->has_value == !scan.value);
+	}
+	CHECK(scan.ind >= 1 && scan.ind <= scan.argc);
+	free(copy);
 }
 
 static void
@@ -323,7 +351,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_mode(s);
 	check_unescape(s);
 	check_fdnames(s, data, size);
-	check_option_error(s, data, size);
+	check_options(s);
 	check_addr(s);
 
 	fs = strndup(s, FDS_MAX_INPUT);
