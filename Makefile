@@ -73,6 +73,23 @@ STRESS_N = 2000
 stress: all
 	STRESS_N=$(STRESS_N) FDSEND=$(O)/fdsend FDRECV=$(O)/fdrecv sh tests/stress/stress.sh
 
+# The benchmark: fdsend/fdrecv against a minimal C pair, a Python pair
+# and cat(1), side by side in one run, as medians and ratios. It asserts
+# nothing unless BENCH_STRICT=1; make check has no timed assertions. The
+# helpers are built with the project's compiler and flags, for a fair
+# comparison; FDSEND, FDRECV and the BENCH_* sizes may be set in the
+# environment.
+BENCH_O = $(O)/build-bench
+BENCH_PROGS = $(BENCH_O)/min_send $(BENCH_O)/min_recv $(BENCH_O)/sink $(BENCH_O)/driver
+
+$(BENCH_PROGS): $(BENCH_O)/%: bench/%.c Makefile
+	@mkdir -p $(BENCH_O)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: all $(BENCH_PROGS)
+	FDSEND=$${FDSEND:-$(O)/fdsend} FDRECV=$${FDRECV:-$(O)/fdrecv} \
+		$(BENCH_O)/driver $(BENCH_O) bench
+
 demo: all
 	@sh tests/demo.sh ./fdsend ./fdrecv
 
@@ -92,6 +109,6 @@ lint:
 	mandoc -Tlint -Wwarning man/fdsend.1 man/fdrecv.1
 
 clean:
-	rm -rf fdsend fdrecv obj build-sanitize $(FUZZ_O)
+	rm -rf fdsend fdrecv obj build-sanitize build-bench $(FUZZ_O)
 
-.PHONY: all check check-sanitize demo fuzz stress install uninstall lint clean
+.PHONY: all bench check check-sanitize demo fuzz stress install uninstall lint clean
