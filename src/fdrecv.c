@@ -808,6 +808,7 @@ main(int argc, char **argv)
 	struct fdp_msg m = { 0 };
 	unsigned long handled = 0;
 
+	proc_stderr();
 	parse_args(argc, argv, &o);
 	r.o = &o;
 	setup(&r);

@@ -594,6 +594,7 @@ main(int argc, char **argv)
 	struct fdp_addr a;
 	int status;
 
+	proc_stderr();
 	parse_args(argc, argv, &o);
 	proc_addr(o.socket, &a);
 	gather_fds(&o, &m);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -184,4 +185,10 @@ xgrow(void *p, size_t *cap, size_t need, size_t size)
 	p = xrealloc(p, c, size);
 	*cap = c;
 	return p;
+}
+
+void
+proc_stderr(void)
+{
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 }

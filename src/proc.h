@@ -17,6 +17,12 @@
 long proc_check_fds(const int *fds, size_t n);
 
 /*
+ * Standard error line-buffered: a warning still goes out at its newline,
+ * and a report costs one write(2) a line, not one a character.
+ */
+void proc_stderr(void);
+
+/*
  * Ignore SIGPIPE (a vanished reader is an error to report); on SIGINT,
  * SIGTERM and SIGHUP, and at exit, remove l's socket file if it is still
  * ours, then die of the signal as usual.

@@ -217,9 +217,14 @@ report_human(FILE *f, const struct report *r)
 	if (fdp_payload_empty(r->data, r->len)) {
 		fputs("message: (empty)\n", f);
 	} else {
+		/* A person reads this: the first few KiB say what it is, and
+		 * -p or -j give every byte. */
+		size_t shown = r->len > REPORT_SHOWN ? REPORT_SHOWN : r->len;
+
 		fputs("message: \"", f);
-		report_escaped(f, r->data, r->len);
-		fprintf(f, "\" (%zu byte%s)\n", r->len, r->len == 1 ? "" : "s");
+		report_escaped(f, r->data, shown);
+		fprintf(f, "\"%s (%zu byte%s)\n", shown < r->len ? "..." : "", r->len,
+		    r->len == 1 ? "" : "s");
 	}
 	for (i = 0; i < r->nfds; i++)
 		human_fd(f, r, i);

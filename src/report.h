@@ -20,6 +20,9 @@ struct report {
 	const char *comm;       /* the peer's command name, or "" */
 };
 
+/* How much of a long message the human report shows. */
+#define REPORT_SHOWN 4096
+
 /* The peer line, the message line, then one line per descriptor. */
 void report_human(FILE *f, const struct report *r);
 

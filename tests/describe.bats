@@ -708,3 +708,12 @@ fds = [fd, w, l.fileno(), os.eventfd(0), e.fileno()]' -v -o /dev/null -- $'a\tme
 	[[ ${lines[1]} == 'message: "a\tmessage" (9 bytes)' ]]
 	[[ ${lines[7]} == "[5]: char /dev/null, r" ]]
 }
+
+@test "the report shows the first 4 KiB of a long message and counts all of it" {
+	head -c 10000 /dev/zero | tr '\0' a > long
+	recv_bg -T 10 "$sock"
+	"$FDSEND" -w 5 -i long "$sock"
+	recv_done
+	run -0 grep '^message: ' out
+	[ "$output" = "message: \"$(head -c 4096 long)\"... (10000 bytes)" ]
+}

@@ -432,23 +432,23 @@ s.sendmsg([b"with credentials"], [
 
 @test "--cat of a FIFO whose writer never writes times out under -T with exit 1" {
 	mkfifo fifo
-	recv_bounded -C -T 0.5 "$sock"
+	recv_bounded -C -T 0.2 "$sock"
 	exec 7<>fifo # the writer that never writes
 	run -0 timeout 10 "$FDSEND" -w 5 -f 8 "$sock" 8<fifo
 	recv_wait
 	exec 7>&-
 	[[ $rstatus -eq 1 ]]
-	grep -q 'timed out after 0.5 seconds' err
+	grep -q 'timed out after 0.2 seconds' err
 }
 
 @test "--cat of /dev/zero ends under -T with exit 1" {
 	# Standard output is /dev/null: /dev/zero never ends, and a file would fill up.
-	timeout 20 "$FDRECV" -C -T 0.5 "$sock" >/dev/null 2>err 3>&- &
+	timeout 20 "$FDRECV" -C -T 0.2 "$sock" >/dev/null 2>err 3>&- &
 	rpid=$!
 	run -0 timeout 10 "$FDSEND" -w 5 -o /dev/zero "$sock"
 	recv_wait
 	[[ $rstatus -eq 1 ]]
-	grep -q 'timed out after 0.5 seconds' err
+	grep -q 'timed out after 0.2 seconds' err
 }
 
 @test "--cat refuses a directory with exit 1 and a message" {
@@ -634,12 +634,12 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 @test "the socket file is removed even when SIGTERM comes right after bind" {
 	# bind() creates the file before fdrecv has noted which file it is; a
 	# signal in between must not leave it behind. strace holds fdrecv for
-	# a second on its way out of bind(), with the file there, and the
+	# 0.4 s on its way out of bind(), with the file there, and the
 	# signal comes then.
 	need strace
 	need pgrep
 	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
-	strace -o /dev/null -e trace=bind -e inject=bind:delay_exit=1000000 "$FDRECV" "$sock" >out 2>err 3>&- &
+	strace -o /dev/null -e trace=bind -e inject=bind:delay_exit=400000 "$FDRECV" "$sock" >out 2>err 3>&- &
 	tracer=$!
 	track "$tracer"
 	wait_socket "$sock"
@@ -666,7 +666,7 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 	need strace
 	need pgrep
 	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
-	strace -o /dev/null -e trace=bind -e inject=bind:delay_exit=1000000 "$FDSEND" -l "$sock" hello >out 2>err 3>&- &
+	strace -o /dev/null -e trace=bind -e inject=bind:delay_exit=400000 "$FDSEND" -l "$sock" hello >out 2>err 3>&- &
 	tracer=$!
 	track "$tracer"
 	wait_socket "$sock"

@@ -150,7 +150,7 @@ s.send(b"READY=1")' "$sock"
 }
 
 @test "--allow-uid applies to notify datagrams" {
-	recv_bg --notify -T 1 --allow-uid 12345 "$sock"
+	recv_bg --notify -T 0.3 --allow-uid 12345 "$sock"
 	"$FDSEND" -w 5 --notify "$sock" READY=1
 	recv_wait
 	[ "$rstatus" -eq 1 ]

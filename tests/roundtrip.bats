@@ -261,7 +261,7 @@ print(len(paths))'
 }
 
 @test "a descriptor that is not open fails the run and nothing is sent" {
-	recv_bg -T 1 "$sock"
+	recv_bg -T 0.3 "$sock"
 	wait_socket "$sock"
 	run -1 --separate-stderr "$FDSEND" -f 0,57 "$sock" x
 	[ "$stderr" = 'fdsend: descriptor 57 is not open' ]
@@ -393,11 +393,10 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"part"); time
 @test "a message sent in pieces carries its descriptors once" {
 	# With -T the sends do not block, so a large message goes out in many
 	# partial sendmsg calls; descriptors sent again would arrive twice.
-	head -c 8000000 /dev/urandom > big
-	recv_bg -j "$sock"
+	head -c 3000000 /dev/urandom > big
+	recv_bg -p -v "$sock"
 	run -0 "$FDSEND" -w 5 -T 10 -i big -f 0,1,2 "$sock"
 	recv_wait
-	[ "$(json_get out 'len(d["fds"])')" = 3 ]
-	[ "$(json_get out 'len(bytes.fromhex(d["message_hex"]))')" = 8000000 ]
-	python3 -c 'import json, sys; d = json.load(open("out")); sys.exit(bytes.fromhex(d["message_hex"]) != open("big", "rb").read())'
+	cmp out big
+	[ "$(grep -c '^fd ' err)" -eq 3 ]
 }
