@@ -100,19 +100,13 @@ sock_type(int fd, int *type)
 	return getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &len);
 }
 
-/* The fd:N form: an inherited socket, used as it is. */
+/* The fd:N form: an inherited socket, used as it is. getsockopt says
+ * ENOTSOCK for anything else, and EBADF for nothing at all. */
 static int
 inherited(int fd, int *type)
 {
-	struct stat st;
 	int t;
 
-	if (fstat(fd, &st) < 0)
-		return -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = ENOTSOCK;
-		return -1;
-	}
 	if (sock_type(fd, &t) < 0)
 		return -1;
 	if (*type && *type != t) {
@@ -166,9 +160,8 @@ connect_any(const struct fdp_addr *a, int *type, int timeout_ms)
 	int refused = 0;
 	size_t i;
 
-	if (*type) {
+	if (*type)
 		return connect_once(a, *type, timeout_ms);
-	}
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int s = connect_once(a, order[i], timeout_ms);
 
@@ -190,8 +183,8 @@ connect_any(const struct fdp_addr *a, int *type, int timeout_ms)
 	return -1;
 }
 
-static long long
-now_ms(void)
+long long
+fdp_now_ms(void)
 {
 	struct timespec ts;
 
@@ -218,8 +211,8 @@ fdp_connect(const struct fdp_addr *a, int *type, int wait_ms, int timeout_ms)
 			return -1;
 		/* The clock starts at the first failure: no cost without -w. */
 		if (!deadline)
-			deadline = now_ms() + wait_ms;
-		left = deadline - now_ms();
+			deadline = fdp_now_ms() + wait_ms;
+		left = deadline - fdp_now_ms();
 		if (left <= 0)
 			return -1;
 		/* Poll with a short, growing delay: a listener usually appears

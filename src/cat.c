@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cat.h"
@@ -15,15 +14,6 @@
 enum how { SPLICE, SENDFILE, READWRITE };
 
 #define CHUNK (1 << 20)
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* read/write, for what neither splice nor sendfile takes (a tty, say). */
 static ssize_t
@@ -53,7 +43,7 @@ cat_fd(int in, int out, int timeout_ms, int *outerr)
 {
 	struct stat si, so;
 	enum how how = READWRITE;
-	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+	long long deadline = timeout_ms >= 0 ? fdp_now_ms() + timeout_ms : 0;
 	int fl;
 
 	*outerr = 0;
@@ -85,7 +75,7 @@ cat_fd(int in, int out, int timeout_ms, int *outerr)
 		ssize_t n;
 
 		if (timeout_ms >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - fdp_now_ms();
 
 			/* The deadline covers the whole copy, so endless
 			 * sources (/dev/zero) end too, not only silent ones. */

@@ -37,6 +37,9 @@ struct fdp_addr {
  */
 int fdp_addr_parse(const char *text, struct fdp_addr *a);
 
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long long fdp_now_ms(void);
+
 /* Wait until fd is ready for events (POLLIN, POLLOUT); ETIMEDOUT. */
 int fdp_wait(int fd, short events, int timeout_ms);
 

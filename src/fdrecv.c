@@ -156,7 +156,7 @@ parse_at(struct opts *o, const char *arg)
 	for (i = 0; i < o->nat; i++)
 		for (j = 0; j < i; j++)
 			if (o->at[i] == o->at[j])
-				errx(2, "--at %s: %d is given twice", arg, o->at[i]);
+				errx(2, "--at %s: %d is given twice", arg_show(arg), o->at[i]);
 }
 
 static void
@@ -506,9 +506,13 @@ next_message(struct run *r, struct fdp_msg *m)
 			return 2;
 		}
 		if (got < 0) {
+			/* A timeout ends the run; a peer that failed mid-message
+			 * ends only its connection, unless it was the only one. */
+			int fatal = errno == ETIMEDOUT || !r->l.listening;
+
 			complain(r, "receive");
 			end_conn(r);
-			return errno == ETIMEDOUT || !r->l.listening ? -1 : 2;
+			return fatal ? -1 : 2;
 		}
 		if (got == 0) {
 			/* The peer closed without a message: a probe, or a
@@ -667,11 +671,17 @@ cat_all(struct run *r, const struct fdp_msg *m)
 	return 0;
 }
 
+static struct report
+report_of(const struct run *r, const struct fdp_msg *m, char **names)
+{
+	return (struct report){ m->data, m->len, m->fds, m->nfds, names,
+		r->has_peer, r->pid, r->uid, r->gid, r->comm };
+}
+
 static void
 deliver(struct run *r, struct fdp_msg *m, char **names)
 {
-	struct report rep = { m->data, m->len, m->fds, m->nfds, names,
-		r->has_peer, r->pid, r->uid, r->gid, r->comm };
+	struct report rep = report_of(r, m, names);
 
 	if (r->o->verbose)
 		report_human(stderr, &rep);
@@ -705,41 +715,39 @@ static int
 notify_datagram(struct run *r, struct fdp_msg *m)
 {
 	struct notify_fields f;
-	char **names = NULL;
+	char **names = NULL, *name = NULL;
 	size_t i;
+	int keep;
 
 	notify_parse(m->data, m->len, &f);
-	if (!f.fdname) {
-		f.fdname = "stored"; /* systemd's name for unnamed descriptors */
-		f.fdname_len = 6;
-	}
-	if (m->nfds && f.fdstore) {
-		if (!arg_fdname_ok(f.fdname, f.fdname_len)) {
-			warnx("%s: FDNAME=%.*s: not a valid name; %zu descriptors closed",
-			    r->o->name, (int)f.fdname_len, f.fdname, m->nfds);
-			fdp_msg_clear(m);
+	keep = f.fdstore && m->nfds > 0;
+	if (keep) {
+		/* systemd's name for descriptors stored without one. */
+		name = f.fdname ? strndup(f.fdname, f.fdname_len) : strdup("stored");
+		if (!name)
+			err(1, "out of memory");
+		if (!arg_fdname_ok(name, strlen(name))) {
+			warnx("%s: FDNAME=%s: not a valid name; %zu descriptor%s closed",
+			    r->o->name, arg_show(name), m->nfds, m->nfds == 1 ? "" : "s");
+			fdp_close_all(m->fds, m->nfds);
+			m->nfds = 0;
 			r->status = 1;
+			keep = 0;
 		} else {
 			names = xrealloc(NULL, m->nfds, sizeof(char *));
 			for (i = 0; i < m->nfds; i++)
-				names[i] = strndup(f.fdname, f.fdname_len);
+				names[i] = name;
 		}
 	}
-	if (r->o->out != OUT_COMMAND)
+	if (r->o->out != OUT_COMMAND) {
 		deliver(r, m, names);
-	else if (r->o->verbose) {
-		struct report rep = { m->data, m->len, m->fds, m->nfds, names,
-			r->has_peer, r->pid, r->uid, r->gid, r->comm };
+	} else if (r->o->verbose) {
+		struct report rep = report_of(r, m, names);
 
 		report_human(stderr, &rep);
 	}
-	if (names) {
-		for (i = 0; i < m->nfds; i++)
-			free(names[i]);
-		free(names);
-	}
-	if (m->nfds && f.fdstore) {
-		if (notify_store_add(&r->store, m->fds, m->nfds, f.fdname, f.fdname_len) < 0)
+	if (keep) {
+		if (notify_store_add(&r->store, m->fds, m->nfds, name, strlen(name)) < 0)
 			err(1, "out of memory");
 		m->nfds = 0; /* the store has them now */
 	} else if (m->nfds) {
@@ -747,8 +755,12 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 		if (!f.barrier)
 			warnx("%s: %zu descriptor%s without FDSTORE=1; closed", r->o->name,
 			    m->nfds, m->nfds == 1 ? "" : "s");
-		fdp_msg_clear(m);
+		fdp_close_all(m->fds, m->nfds);
+		m->nfds = 0;
 	}
+	free(names);
+	free(name);
+	/* As systemd does, FDSTOREREMOVE=1 needs the FDNAME it removes. */
 	if (f.fdstoreremove && f.fdname)
 		notify_store_remove(&r->store, f.fdname, f.fdname_len);
 	if (!f.ready)

@@ -101,7 +101,7 @@ struct opts {
 /* The message and its descriptors, as they will be sent. */
 struct out {
 	char *data;
-	size_t len;
+	size_t len, dcap;
 	int *fds;
 	char **names;           /* with --notify: a name or NULL for each */
 	size_t nfds, cap;
@@ -310,40 +310,47 @@ listen_fds(const struct opts *o, struct out *m)
 	}
 }
 
+/* Room for n more bytes of message. */
+static char *
+room(struct out *m, size_t n)
+{
+	m->data = xgrow(m->data, &m->dcap, m->len + n, 1);
+	return m->data + m->len;
+}
+
+/* Under --notify, the parts are lines. */
+static void
+next_line(const struct opts *o, struct out *m)
+{
+	if (o->notify && m->len) {
+		*room(m, 1) = '\n';
+		m->len++;
+	}
+}
+
 static void
 read_input(const char *file, struct out *m)
 {
-	int fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
-	size_t cap = m->len + 4096;
+	int in = strcmp(file, "-") == 0;
+	int fd = in ? 0 : open(file, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		err(1, "-i %s", file);
+		err(1, "-i %s", arg_show(file));
 	for (;;) {
-		ssize_t r;
+		ssize_t r = read(fd, room(m, 65536), 65536);
 
-		if (cap - m->len < 4096)
-			cap *= 2;
-		m->data = xrealloc(m->data, cap, 1);
-		r = read(fd, m->data + m->len, cap - m->len);
 		if (r == 0)
 			break;
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			err(1, "-i %s: read", file);
+			err(1, "-i %s: read", arg_show(file));
 		}
 		m->len += (size_t)r;
 	}
-	if (fd != 0)
+	/* With 0 closed at start, the file may be at 0: close by origin. */
+	if (!in)
 		close(fd);
-}
-
-static void
-add_bytes(struct out *m, const char *s, size_t n)
-{
-	m->data = xrealloc(m->data, m->len + n + 1, 1);
-	memcpy(m->data + m->len, s, n);
-	m->len += n;
 }
 
 /* The message: the PARTs in order (KEY=VALUE lines under --notify), then
@@ -354,35 +361,28 @@ build_message(struct opts *o, struct out *m)
 	size_t i;
 
 	for (i = 0; i < o->nparts; i++) {
-		const char *p = o->parts[i];
+		const char *p = o->parts[i], *bad;
 		size_t n = strlen(p);
 
-		if (o->notify && m->len)
-			add_bytes(m, "\n", 1);
-		if (o->escapes) {
-			char *buf = xrealloc(NULL, n + 1, 1);
-			const char *bad;
+		next_line(o, m);
+		/* Unescaping never lengthens a part. */
+		if (!o->escapes) {
+			memcpy(room(m, n), p, n);
+		} else if (arg_unescape(p, room(m, n), &n, &bad) < 0) {
+			char esc[5];
+			size_t k;
 
-			if (arg_unescape(p, buf, &n, &bad) < 0) {
-				char esc[5];
-				size_t k;
-
-				/* Show the escape as typed, up to four bytes. */
-				snprintf(esc, sizeof(esc), "%.4s", bad);
-				for (k = 0; esc[k]; k++)
-					if ((unsigned char)esc[k] < 0x20 || esc[k] == 0x7f)
-						esc[k] = '?';
-				errx(2, "-e: %s: unknown escape '%s'", arg_show(p), esc);
-			}
-			add_bytes(m, buf, n);
-			free(buf);
-		} else {
-			add_bytes(m, p, n);
+			/* Show the escape as typed, up to four bytes. */
+			snprintf(esc, sizeof(esc), "%.4s", bad);
+			for (k = 0; esc[k]; k++)
+				if ((unsigned char)esc[k] < 0x20 || esc[k] == 0x7f)
+					esc[k] = '?';
+			errx(2, "-e: %s: unknown escape '%s'", arg_show(p), esc);
 		}
+		m->len += n;
 	}
 	for (i = 0; i < o->ninputs; i++) {
-		if (o->notify && m->len)
-			add_bytes(m, "\n", 1);
+		next_line(o, m);
 		read_input(o->inputs[i], m);
 	}
 }
@@ -444,9 +444,9 @@ gather_fds(struct opts *o, struct out *m)
 		 * descriptor blocking, as it would expect. */
 		m->fds[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (m->fds[i] < 0)
-			err(1, "-o %s", path);
+			err(1, "-o %s", arg_show(path));
 		if (fcntl(m->fds[i], F_SETFL, 0) < 0)
-			err(1, "-o %s", path);
+			err(1, "-o %s", arg_show(path));
 	}
 }
 
@@ -597,10 +597,12 @@ main(int argc, char **argv)
 	proc_stderr();
 	parse_args(argc, argv, &o);
 	proc_addr(o.socket, &a);
+	/* The message first: a bad escape is a usage error, whatever else
+	 * is wrong; what -i opens is closed again before the check. */
+	build_message(&o, &m);
 	gather_fds(&o, &m);
 	if (o.type && !o.notify)
 		check_type(&o, &m, o.type);
-	build_message(&o, &m);
 	/* MSG_NOSIGNAL covers the socket; this covers standard output (-r)
 	 * and error. Nothing else to set up: fdsend -l does its own. */
 	signal(SIGPIPE, SIG_IGN);

@@ -1007,3 +1007,9 @@ send_mixed_load() {
 	assert r.returncode == 1 and r.stderr == "fdsend: descriptor 0 is not open\n", r
 	EOF
 }
+
+@test "fdsend -i with standard input closed does not pass the file off as descriptor 0" {
+	echo contents > f.txt
+	run -1 --separate-stderr sh -c 'exec 0<&-; exec "$@"' sh "$FDSEND" -i f.txt -f 0 "$sock"
+	[ "$stderr" = 'fdsend: descriptor 0 is not open' ]
+}

@@ -102,7 +102,9 @@ socket.send_fds(s, [b"FDSTORE=1\nFDNAME=a:b"], [0])
 s.send(b"READY=1")' "$sock"
 	recv_wait
 	[ "$rstatus" -eq 1 ]
-	grep -qx "fdrecv: $sock: FDNAME=a:b: not a valid name; 1 descriptors closed" err
+	grep -qx "fdrecv: $sock: FDNAME=a:b: not a valid name; 1 descriptor closed" err
+	# The datagram itself is still reported.
+	grep -qx 'FDSTORE=1' out
 }
 
 @test "with -n 2 each READY=1 runs COMMAND with everything kept so far" {
@@ -156,4 +158,26 @@ s.send(b"READY=1")' "$sock"
 	[ "$rstatus" -eq 1 ]
 	grep -Eq "^fdrecv: $sock: refused peer pid [0-9]+ uid $(id -u) gid $(id -g)\$" err
 	[ ! -s out ]
+}
+
+@test "an invalid FDNAME is shown escaped, on one line" {
+	need python3
+	recv_bg --notify -p "$sock"
+	wait_socket "$sock"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(sys.argv[1])
+socket.send_fds(s, [b"FDSTORE=1\nFDNAME=x\x1by"], [0])
+s.send(b"READY=1")' "$sock"
+	recv_wait
+	[ "$(cat err)" = "fdrecv: $sock: FDNAME=x\\x1by: not a valid name; 1 descriptor closed" ]
+}
+
+@test "FDSTOREREMOVE=1 without FDNAME removes nothing" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"'
+	"$FDSEND" -w 5 --notify -f 0 "$sock"
+	"$FDSEND" --notify "$sock" FDSTOREREMOVE=1
+	"$FDSEND" --notify "$sock" READY=1
+	recv_wait
+	[ "$(cat out)" = '1 stored' ]
 }
