@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -83,7 +84,7 @@ cat_fd(int in, int out, int timeout_ms, int *outerr)
 				errno = ETIMEDOUT;
 				return -1;
 			}
-			if (fdp_wait(in, POLLIN, (int)(left < 0x7fffffff ? left : 0x7fffffff)) < 0)
+			if (fdp_wait(in, POLLIN, left < INT_MAX ? (int)left : INT_MAX) < 0)
 				return -1;
 		}
 		switch (how) {
