@@ -199,53 +199,37 @@ time.sleep(30)
 	[[ $stderr == *"refuses descriptors"* ]]
 }
 
-@test "more than 253 descriptors with -t dgram are refused with exit 2 and nothing is sent" {
-	recv_bounded -t dgram -j "$sock"
+# refuse_254 TYPE N [FDSEND-OPTION...]: 254 descriptors for a TYPE socket
+# are refused with exit 2 before anything is sent, so the one message the
+# receiver takes is the next: a marker with N descriptors.
+refuse_254() {
+	local type=$1 n=$2
+	shift 2
+	recv_bounded -t "$type" -j "$sock"
 	wait_socket "$sock"
-	run -2 --separate-stderr timeout 10 "$FDSEND" -t dgram -f "$(repeat_fd 0 254)" "$sock" big </dev/null
-	[[ $stderr == *"254"* && $stderr == *"253"* ]]
-	# The receiver takes one datagram: the next one, with exactly 253.
-	run -0 timeout 10 "$FDSEND" -t dgram -f "$(repeat_fd 0 253)" "$sock" marker </dev/null
+	run -2 --separate-stderr timeout 10 "$FDSEND" "$@" -f "$(repeat_fd 0 254)" "$sock" big </dev/null
+	[[ $stderr == *254*"$type"*253* ]]
+	run -0 timeout 10 "$FDSEND" "$@" -f "$(repeat_fd 0 "$n")" "$sock" marker </dev/null
 	recv_wait
 	[[ $rstatus -eq 0 ]]
 	[[ $(json_get out 'd["message"]') == marker ]]
-	[[ $(json_get out 'len(d["fds"])') == 253 ]]
+	[[ $(json_get out 'len(d["fds"])') == "$n" ]]
+}
+
+@test "more than 253 descriptors with -t dgram are refused with exit 2 and nothing is sent" {
+	refuse_254 dgram 253 -t dgram
 }
 
 @test "more than 253 descriptors to a dgram socket found by detection are refused with exit 2 and nothing is sent" {
-	recv_bounded -t dgram -j "$sock"
-	wait_socket "$sock"
-	run -2 --separate-stderr timeout 10 "$FDSEND" -f "$(repeat_fd 0 254)" "$sock" big </dev/null
-	[[ $stderr == *"254"* && $stderr == *"dgram"* ]]
-	run -0 timeout 10 "$FDSEND" "$sock" marker
-	recv_wait
-	[[ $rstatus -eq 0 ]]
-	[[ $(json_get out 'd["message"]') == marker ]]
-	[[ $(json_get out 'len(d["fds"])') == 0 ]]
+	refuse_254 dgram 1
 }
 
 @test "more than 253 descriptors with -t seqpacket are refused with exit 2 and nothing is sent" {
-	recv_bounded -t seqpacket -j "$sock"
-	wait_socket "$sock"
-	run -2 --separate-stderr timeout 10 "$FDSEND" -t seqpacket -f "$(repeat_fd 0 254)" "$sock" big </dev/null
-	[[ $stderr == *"254"* && $stderr == *"253"* ]]
-	run -0 timeout 10 "$FDSEND" -t seqpacket "$sock" marker
-	recv_wait
-	[[ $rstatus -eq 0 ]]
-	[[ $(json_get out 'd["message"]') == marker ]]
-	[[ $(json_get out 'len(d["fds"])') == 0 ]]
+	refuse_254 seqpacket 253 -t seqpacket
 }
 
 @test "more than 253 descriptors to a seqpacket socket found by detection are refused with exit 2 and nothing is sent" {
-	recv_bounded -t seqpacket -j "$sock"
-	wait_socket "$sock"
-	run -2 --separate-stderr timeout 10 "$FDSEND" -f "$(repeat_fd 0 254)" "$sock" big </dev/null
-	[[ $stderr == *"254"* && $stderr == *"seqpacket"* ]]
-	run -0 timeout 10 "$FDSEND" "$sock" marker
-	recv_wait
-	[[ $rstatus -eq 0 ]]
-	[[ $(json_get out 'd["message"]') == marker ]]
-	[[ $(json_get out 'len(d["fds"])') == 0 ]]
+	refuse_254 seqpacket 1
 }
 
 @test "a peer that vanishes in the middle of a large send is an error with exit 1, not death by SIGPIPE" {
