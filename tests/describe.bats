@@ -12,14 +12,6 @@ load test_helper
 # test fail rather than hang.
 recv_opts=(-j)
 
-teardown() {
-	# A test that failed half-way must not leave its fdrecv behind.
-	if [[ -n ${rpid-} ]] && kill -0 "$rpid" 2>/dev/null; then
-		kill "$rpid" 2>/dev/null || true
-		wait "$rpid" 2>/dev/null || true
-	fi
-}
-
 # Reap the background fdrecv, which must have succeeded.
 recv_done() {
 	recv_wait

@@ -8,52 +8,12 @@ load test_helper
 # ---------------------------------------------------------------------------
 # Helpers
 
-# Everything this file starts in the background, reaped in teardown even
-# when a test fails half-way.
-bgpids=()
-tmpdirs=()
-
-track() {
-	bgpids+=("$1")
-}
-
-teardown() {
-	local p i
-	for p in ${rpid:-} "${bgpids[@]}"; do
-		kill -CONT "$p" 2>/dev/null || true
-		kill -TERM "$p" 2>/dev/null || true
-		# Up to 2 s to go (strace, for one, ignores SIGTERM), then KILL.
-		for ((i = 0; i < 200; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.01
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	for p in "${tmpdirs[@]}"; do
-		rm -rf "$p"
-	done
-	return 0
-}
-
 # fdrecv in the background like recv_bg, but bounded: a bug that makes it
 # hang ends the test instead of the run. $rpid is timeout's pid, so use
 # recv_bg where the test signals fdrecv or reads its /proc.
 recv_bounded() {
 	timeout 20 "$FDRECV" "$@" >out 2>err 3>&- &
 	rpid=$!
-}
-
-# Wait (up to 5 s) until FILE holds a line matching the extended regex.
-wait_for() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	echo "no '$2' in $1 after 5 s; it holds:" >&2
-	cat "$1" >&2 2>/dev/null || true
-	return 1
 }
 
 # Wait (up to 5 s) until FILE has at least N lines matching the regex.
@@ -77,11 +37,6 @@ wait_listening() {
 	done
 	echo "nothing listening at $1" >&2
 	return 1
-}
-
-# The descriptors a process has open, as one sorted line.
-fd_list() {
-	ls "/proc/$1/fd" | sort -n | tr '\n' ' '
 }
 
 # A comma-separated list of N copies of descriptor FD, for -f.

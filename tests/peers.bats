@@ -3,51 +3,9 @@
 # another user (uid and gid 65534) with setpriv. Needs root.
 load test_helper
 
-bgpids=()
-tmpdirs=()
-
-track() {
-	bgpids+=("$1")
-}
-
-teardown() {
-	local p i
-	for p in ${rpid:-} "${bgpids[@]}"; do
-		kill -CONT "$p" 2>/dev/null || true
-		kill -TERM "$p" 2>/dev/null || true
-		# Up to 2 s to go (strace, for one, ignores SIGTERM), then KILL.
-		for ((i = 0; i < 200; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.01
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	for p in "${tmpdirs[@]}"; do
-		rm -rf "$p"
-	done
-	return 0
-}
-
 need_root() {
 	[[ $EUID -eq 0 ]] || skip "needs root to run a sender as another user (setpriv)"
 	need setpriv
-}
-
-# Wait (up to 5 s) until FILE holds a line matching the extended regex.
-wait_for() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	echo "no '$2' in $1 after 5 s; it holds:" >&2
-	cat "$1" >&2 2>/dev/null || true
-	return 1
-}
-
-fd_list() {
-	ls "/proc/$1/fd" | sort -n | tr '\n' ' '
 }
 
 # The unprivileged sender needs a directory it can search, and its own copy

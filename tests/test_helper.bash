@@ -30,13 +30,50 @@ setup() {
 	sock=$BATS_TEST_TMPDIR/s.sock
 }
 
-# Whatever a failed test left running is killed and reaped.
+# Everything a test starts in the background (rpid, and what it passes to
+# track) is killed and reaped in teardown, even when the test failed half
+# way; the directories in tmpdirs are removed.
+bgpids=()
+tmpdirs=()
+
+track() {
+	bgpids+=("$1")
+}
+
 teardown() {
-	if [[ -n ${rpid-} ]] && kill -0 "$rpid" 2>/dev/null; then
-		kill -KILL "$rpid" 2>/dev/null
-		wait "$rpid" 2>/dev/null || true
-	fi
+	local p i
+	for p in ${rpid:-} "${bgpids[@]}"; do
+		kill -CONT "$p" 2>/dev/null || true
+		kill -TERM "$p" 2>/dev/null || true
+		# Up to 2 s to go (strace, for one, ignores SIGTERM), then KILL.
+		for ((i = 0; i < 200; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.01
+		done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	for p in "${tmpdirs[@]}"; do
+		rm -rf "$p"
+	done
 	return 0
+}
+
+# Wait (up to 5 s) until FILE holds a line matching the extended regex.
+wait_for() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	echo "no '$2' in $1 after 5 s; it holds:" >&2
+	cat "$1" >&2 2>/dev/null || true
+	return 1
+}
+
+# The descriptors a process has open, as one sorted line.
+fd_list() {
+	ls "/proc/$1/fd" | sort -n | tr '\n' ' '
 }
 
 # Start fdrecv in the background with its output in ./out and ./err;
