@@ -570,15 +570,15 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 	[[ ! -e $sock ]]
 }
 
-@test "the socket file is removed even when SIGTERM comes right after bind" {
-	# bind() creates the file before fdrecv has noted which file it is; a
-	# signal in between must not leave it behind. strace holds fdrecv for
-	# 0.4 s on its way out of bind(), with the file there, and the
-	# signal comes then.
+# term_after_bind PROGRAM ARG...: bind() creates the socket file before the
+# program has noted which file it is; a signal in between must not leave
+# the file behind. strace holds the program for 0.4 s on its way out of
+# bind(), with the file there, and SIGTERM comes then.
+term_after_bind() {
 	need strace
 	need pgrep
 	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
-	strace -o /dev/null -e trace=bind -e inject=bind:delay_exit=400000 "$FDRECV" "$sock" >out 2>err 3>&- &
+	strace -o /dev/null -e trace=bind -e inject=bind:delay_exit=400000 "$@" >out 2>err 3>&- &
 	tracer=$!
 	track "$tracer"
 	wait_socket "$sock"
@@ -589,6 +589,10 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 	wait "$tracer" || tstatus=$?
 	[[ $tstatus -eq 143 ]]
 	[[ ! -e $sock ]]
+}
+
+@test "the socket file is removed even when SIGTERM comes right after bind" {
+	term_after_bind "$FDRECV" "$sock"
 }
 
 @test "fdsend -l removes its socket file when killed by SIGTERM" {
@@ -602,20 +606,7 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 }
 
 @test "fdsend -l removes its socket file even when SIGTERM comes right after bind" {
-	need strace
-	need pgrep
-	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
-	strace -o /dev/null -e trace=bind -e inject=bind:delay_exit=400000 "$FDSEND" -l "$sock" hello >out 2>err 3>&- &
-	tracer=$!
-	track "$tracer"
-	wait_socket "$sock"
-	rpid=$(pgrep -P "$tracer")
-	[[ -n $rpid ]]
-	kill -TERM "$rpid"
-	tstatus=0
-	wait "$tracer" || tstatus=$?
-	[[ $tstatus -eq 143 ]]
-	[[ ! -e $sock ]]
+	term_after_bind "$FDSEND" -l "$sock" hello
 }
 
 # ---------------------------------------------------------------------------
