@@ -820,8 +820,9 @@ main(int argc, char **argv)
 	struct fdp_msg m = { 0 };
 	unsigned long handled = 0;
 
-	proc_stderr();
 	parse_args(argc, argv, &o);
+	if (o.verbose)
+		proc_stderr();
 	r.o = &o;
 	setup(&r);
 

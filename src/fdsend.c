@@ -594,8 +594,9 @@ main(int argc, char **argv)
 	struct fdp_addr a;
 	int status;
 
-	proc_stderr();
 	parse_args(argc, argv, &o);
+	if (o.verbose)
+		proc_stderr();
 	proc_addr(o.socket, &a);
 	/* The message first: a bad escape is a usage error, whatever else
 	 * is wrong; what -i opens is closed again before the check. */
