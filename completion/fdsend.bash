@@ -68,10 +68,12 @@ _fdpass()
 		short=finoTtw
 	else
 		opts='--allow-gid --allow-uid --at -C --cat -c --connect -n --count
-		    --expect --fdname -h --help -j --json -m --mode --max-fds --notify
-		    -p --payload -T --timeout -t --type -V --version -v --verbose -w --wait'
+		    --expect --fdname -h --help -j --json -m --mode --max-children
+		    --max-conns --max-fds --max-size --notify -p --payload --strict
+		    -T --timeout -t --type -V --version -v --verbose -w --wait'
 		args='--allow-gid --allow-uid --at -m --mode -n --count --expect
-		    --fdname --max-fds -T --timeout -t --type -w --wait'
+		    --fdname --max-children --max-conns --max-fds --max-size
+		    -T --timeout -t --type -w --wait'
 		short=mnTtw
 	fi
 	args=" ${args//[[:space:]]/ } "

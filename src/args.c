@@ -62,6 +62,30 @@ arg_seconds(const char *s, int *ms)
 }
 
 int
+arg_size(const char *s, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	}
+	if (*end != '\0' || v == 0 || v > max >> shift)
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+int
 arg_type(const char *s, int *type)
 {
 	if (strcmp(s, "stream") == 0)

@@ -19,8 +19,9 @@
 /* SCM_MAX_FD: the kernel refuses more descriptors than this in one sendmsg. */
 #define FDP_MAX_FDS 253
 
-/* The largest datagram fdrecv accepts; anything longer is reported as truncated. */
-#define FDP_DGRAM_MAX (1024 * 1024)
+/* The longest message taken unless the user says otherwise (--max-size). */
+#define FDP_MAX_SIZE ((size_t)16 << 20)
+#define FDP_MAX_SIZE_ARG "16M"
 
 #define FDP_SUN_PATH_MAX ((int)sizeof(((struct sockaddr_un *)0)->sun_path))
 
@@ -82,8 +83,9 @@ int fdp_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /*
  * Send one message: buf and every descriptor as SCM_RIGHTS. On a stream
  * socket more than FDP_MAX_FDS go in several sendmsg calls, each with at
- * least one byte (a short message is padded with NUL bytes); other types
- * refuse more than FDP_MAX_FDS with E2BIG, before sending anything.
+ * least one byte; other types refuse more than FDP_MAX_FDS with E2BIG,
+ * before sending anything. The bytes are framed so that fdp_recv gives
+ * back exactly buf (see fdp_unframe).
  */
 int fdp_send(int sock, int type, const void *buf, size_t len,
     const int *fds, size_t nfds, int timeout_ms);
@@ -97,29 +99,54 @@ struct fdp_msg {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	/* after EBADMSG: */
-	int lost;               /* MSG_CTRUNC: descriptors lost; MSG_TRUNC: data lost */
-	size_t closed;          /* descriptors that did arrive, and were closed */
+	size_t closed;          /* after a failure: descriptors that did arrive, and were closed */
 };
 
 /*
- * Receive one whole message: on a stream everything up to EOF, otherwise one
- * record. Returns 1 for a message, 0 when the peer closed without sending
- * anything. A message cut short by the kernel (MSG_CTRUNC, MSG_TRUNC) fails
- * with EBADMSG, with lost and closed set; on any failure every descriptor
- * that arrived is closed and none is left in m.
+ * One step of receiving a message into m: one recvmsg(2) that never waits
+ * (the caller polls). A stream message is everything up to EOF; any other
+ * is one record. A message is at most max bytes. Returns:
  */
-int fdp_recv(int sock, int type, struct fdp_msg *m, int timeout_ms);
+enum {
+	FDP_AGAIN,      /* nothing more for now: wait for POLLIN */
+	FDP_MSG,        /* m holds a whole message, unframed */
+	FDP_EOF,        /* the peer closed without (another) message; m is empty */
+};
+/*
+ * or -1 with errno: EBADMSG when the kernel dropped descriptors
+ * (MSG_CTRUNC), EMSGSIZE for a message longer than max, or the error of
+ * recvmsg. On failure every descriptor that arrived is closed (m->closed
+ * says how many) and none is left in m. Start a message with m cleared
+ * (fdp_msg_clear).
+ */
+int fdp_recv_step(int sock, int type, struct fdp_msg *m, size_t max);
+
+/*
+ * Receive one whole message, waiting at most timeout_ms for each part of
+ * it: 1 for a message, 0 when the peer closed without sending anything,
+ * -1 as fdp_recv_step (and ETIMEDOUT).
+ */
+int fdp_recv(int sock, int type, struct fdp_msg *m, size_t max, int timeout_ms);
 
 /* Close m's descriptors and empty it, keeping its buffers for the next one. */
 void fdp_msg_clear(struct fdp_msg *m);
 void fdp_msg_free(struct fdp_msg *m);
 
+/* Give back the buffers of a long message, so that one long message does
+ * not keep its memory for good. */
+void fdp_msg_shrink(struct fdp_msg *m);
+
 /* Close every descriptor of a list. */
 void fdp_close_all(const int *fds, size_t n);
 
-/* A payload made only of NUL bytes is the empty message (see fdp_send). */
-int fdp_payload_empty(const char *data, size_t len);
+/*
+ * The framing of fdp_send, undone: the length of the message that data
+ * (of len bytes, as received) carries. A payload of exactly one NUL byte
+ * is the empty message; a payload that ends with a padding trailer (a NUL,
+ * "fdpad=", 8 hex digits and a newline, after that many NUL bytes) is the
+ * message before the padding. Anything else is the message as it is.
+ */
+size_t fdp_unframe(const char *data, size_t len);
 
 const char *fdp_type_name(int type);
 

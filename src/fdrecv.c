@@ -5,6 +5,8 @@
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,12 +24,14 @@
 #include "notify.h"
 #include "proc.h"
 #include "report.h"
+#include "serve.h"
 
 static const char usage_text[] =
     "usage: fdrecv [-CchjpVv] [-m MODE] [-n COUNT] [-T SECONDS] [-t TYPE]\n"
     "              [-w SECONDS] [--allow-gid GID] [--allow-uid UID] [--at N[,N...]]\n"
-    "              [--expect N] [--fdname NAME[:NAME...]] [--max-fds N] [--notify]\n"
-    "              SOCKET [-- COMMAND [ARG ...]]\n";
+    "              [--expect N] [--fdname NAME[:NAME...]] [--max-children N]\n"
+    "              [--max-conns N] [--max-fds N] [--max-size BYTES] [--notify]\n"
+    "              [--strict] SOCKET [-- COMMAND [ARG ...]]\n";
 
 static const char help_text[] =
     "Receive file descriptors and a message over an AF_UNIX socket.\n"
@@ -47,16 +51,23 @@ static const char help_text[] =
     "      --allow-uid UID    accept only peers with this user (repeatable)\n"
     "      --allow-gid GID    accept only peers with this group (repeatable)\n"
     "      --max-fds N        refuse a message with more than N descriptors\n"
-    "      --expect N         fail unless exactly N descriptors arrive\n"
+    "      --expect N         refuse a message without exactly N descriptors\n"
+    "      --max-size BYTES   refuse a message longer than BYTES (K, M, G; 16M)\n"
+    "      --max-conns N      peers served at once (default 32)\n"
+    "      --max-children N   with COMMAND: commands run at once (default 32)\n"
+    "      --strict           take a stream message only if ended by shutdown(2)\n"
     "      --at N[,N...]      with COMMAND: put the descriptors at these numbers\n"
     "      --fdname NAME[:NAME...]  with COMMAND: names for LISTEN_FDNAMES\n"
     "      --notify           act as a systemd notify socket\n"
-    "  -T, --timeout SECONDS  fail when any single wait takes longer\n"
+    "  -T, --timeout SECONDS  drop a peer whose message takes longer\n"
     "  -v, --verbose          describe what arrived on standard error\n"
     "  -h, --help             show this help\n"
     "  -V, --version          show the version\n";
 
-enum { OPT_ALLOW_UID = 256, OPT_ALLOW_GID, OPT_MAX_FDS, OPT_EXPECT, OPT_AT, OPT_FDNAME, OPT_NOTIFY };
+enum {
+	OPT_ALLOW_UID = 256, OPT_ALLOW_GID, OPT_MAX_FDS, OPT_EXPECT, OPT_AT, OPT_FDNAME,
+	OPT_NOTIFY, OPT_MAX_SIZE, OPT_MAX_CONNS, OPT_MAX_CHILDREN, OPT_STRICT,
+};
 
 static const struct arg_opt options[] = {
 	{ "connect", 'c', 0 },
@@ -74,6 +85,10 @@ static const struct arg_opt options[] = {
 	{ "at", OPT_AT, 1 },
 	{ "fdname", OPT_FDNAME, 1 },
 	{ "notify", OPT_NOTIFY, 0 },
+	{ "max-size", OPT_MAX_SIZE, 1 },
+	{ "max-conns", OPT_MAX_CONNS, 1 },
+	{ "max-children", OPT_MAX_CHILDREN, 1 },
+	{ "strict", OPT_STRICT, 0 },
 	{ "timeout", 'T', 1 },
 	{ "verbose", 'v', 0 },
 	{ "help", 'h', 0 },
@@ -83,9 +98,14 @@ static const struct arg_opt options[] = {
 
 enum output { OUT_HUMAN, OUT_PAYLOAD, OUT_CAT, OUT_JSON, OUT_COMMAND };
 
+/* The bounds that apply unless an option says otherwise (fdrecv(1)). */
+#define DEFAULT_MAX_CONNS 32
+#define DEFAULT_MAX_CHILDREN 32
+#define DEFAULT_STORE_MAX 1024
+
 struct opts {
 	enum output out;
-	int connect, verbose, notify;
+	int connect, verbose, notify, strict;
 	unsigned long count;
 	int type, mode;
 	int wait_ms, wait_set, timeout_ms;
@@ -93,6 +113,9 @@ struct opts {
 	unsigned *uids, *gids;
 	size_t nuids, ngids;
 	long max_fds, expect;
+	size_t max_size, max_conns, max_children;
+	const char *max_size_arg;
+	int max_children_set;
 	int *at;
 	size_t nat;
 	char **fdnames;
@@ -102,25 +125,12 @@ struct opts {
 	char **command;
 };
 
-/* Where messages come from, and what has happened so far. */
+/* Where messages come from, and what has been kept. */
 struct run {
 	const struct opts *o;
 	struct fdp_addr a;
 	struct fdp_listener l;
-	int type;
-	int conn;               /* the connection messages come on, or -1 */
-	int conn_ours;          /* close it when done (not an inherited fd:N) */
-	int conn_msgs;          /* messages received on it */
-	int has_peer;
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
-	char comm[64];
-	int want_comm;          /* a report shows the peer's command name */
-	int status;
-	int forking;            /* COMMAND once per message */
-	sigset_t waitmask;      /* SIGCHLD unblocked, for ppoll */
-	size_t children;
+	struct serve s;
 	struct notify_store store;
 };
 
@@ -184,6 +194,17 @@ set_output(struct opts *o, enum output out, const char *opt)
 	given = opt;
 }
 
+/* A count of at least 1, for the bounds. */
+static size_t
+positive(const char *opt, const char *arg)
+{
+	unsigned long v;
+
+	if (arg_uint(arg, INT_MAX, &v) < 0 || v == 0)
+		errx(2, "%s %s: not a count of at least 1", opt, arg_show(arg));
+	return v;
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -196,6 +217,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->timeout_ms = -1;
 	o->max_fds = -1;
 	o->expect = -1;
+	o->max_size = FDP_MAX_SIZE;
+	o->max_size_arg = FDP_MAX_SIZE_ARG;
+	o->max_conns = DEFAULT_MAX_CONNS;
+	o->max_children = DEFAULT_MAX_CHILDREN;
 	while ((c = arg_next(&scan, options)) != ARG_END) {
 		switch (c) {
 		case 'c':
@@ -242,6 +267,23 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (arg_uint(scan.value, INT_MAX, &v) < 0)
 				errx(2, "--expect %s: not a count", arg_show(scan.value));
 			o->expect = (long)v;
+			break;
+		case OPT_MAX_SIZE:
+			/* Half the address space at most: the buffer doubles. */
+			if (arg_size(scan.value, SIZE_MAX / 4, &o->max_size) < 0)
+				errx(2, "--max-size %s: not a size in bytes (with K, M or G)",
+				    arg_show(scan.value));
+			o->max_size_arg = scan.value;
+			break;
+		case OPT_MAX_CONNS:
+			o->max_conns = positive("--max-conns", scan.value);
+			break;
+		case OPT_MAX_CHILDREN:
+			o->max_children = positive("--max-children", scan.value);
+			o->max_children_set = 1;
+			break;
+		case OPT_STRICT:
+			o->strict = 1;
 			break;
 		case OPT_AT:
 			parse_at(o, scan.value);
@@ -290,6 +332,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if ((o->nat || o->nfdnames) && o->out != OUT_COMMAND)
 		errx(2, "%s needs a COMMAND", o->nat ? "--at" : "--fdname");
+	if (o->max_children_set && (o->out != OUT_COMMAND || o->count == 1))
+		errx(2, "--max-children needs a COMMAND and a count other than 1");
 	if (o->wait_set && !o->connect)
 		errx(2, "-w needs -c");
 	if (o->connect && o->mode >= 0)
@@ -301,272 +345,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			errx(2, "--notify cannot be used with -c");
 		if (o->out == OUT_CAT)
 			errx(2, "cannot use -C with --notify");
+		if (o->expect >= 0)
+			errx(2, "--expect cannot be used with --notify");
 		if (o->type && o->type != SOCK_DGRAM)
 			errx(2, "--notify needs a dgram socket, not -t %s", fdp_type_name(o->type));
 		o->type = SOCK_DGRAM;
 	}
-}
-
-static int
-allowed(const struct opts *o, int known, uid_t uid, gid_t gid)
-{
-	size_t i;
-
-	if (!o->nuids && !o->ngids)
-		return 1;
-	if (!known)
-		return 0;
-	for (i = 0; i < o->nuids; i++)
-		if (o->uids[i] == uid)
-			return 1;
-	for (i = 0; i < o->ngids; i++)
-		if (o->gids[i] == gid)
-			return 1;
-	return 0;
-}
-
-static void
-refuse(struct run *r, size_t nfds)
-{
-	if (r->has_peer)
-		warnx("%s: refused peer pid %d uid %u gid %u%s", r->o->name, (int)r->pid,
-		    (unsigned)r->uid, (unsigned)r->gid, nfds ? "; its descriptors were closed" : "");
-	else
-		warnx("%s: refused a peer with unknown credentials", r->o->name);
-}
-
-/* Say what failed, naming the socket and the step. */
-static void
-complain(struct run *r, const char *what)
-{
-	if (errno == ETIMEDOUT && r->o->timeout_arg)
-		warnx("%s: %s: timed out after %s seconds", r->o->name, what, r->o->timeout_arg);
-	else
-		warnx("%s: %s: %s", r->o->name, what, strerror(errno));
-	r->status = 1;
-}
-
-static void
-report_child(struct run *r, pid_t pid, int st)
-{
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return;
-	if (WIFEXITED(st))
-		warnx("%s (pid %d) exited with status %d", r->o->command[0], (int)pid, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		warnx("%s (pid %d) was killed by signal %d", r->o->command[0], (int)pid, WTERMSIG(st));
-	r->status = 1;
-}
-
-static void
-reap(struct run *r, int flags)
-{
-	pid_t pid;
-	int st;
-
-	while (r->children > 0 && (pid = waitpid(-1, &st, flags)) > 0) {
-		r->children--;
-		report_child(r, pid, st);
-	}
-}
-
-static void
-on_sigchld(int sig)
-{
-	(void)sig; /* only here to interrupt ppoll */
-}
-
-/*
- * When forking a COMMAND per message, wait for the next one with SIGCHLD
- * unblocked only inside ppoll, so a child's end is reported as soon as it
- * happens and never lost between a check and the wait.
- */
-static int
-wait_ready(struct run *r, int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct timespec ts, *tp = NULL;
-
-	if (!r->forking)
-		return 0;
-	if (r->o->timeout_ms >= 0) {
-		ts.tv_sec = r->o->timeout_ms / 1000;
-		ts.tv_nsec = (long)(r->o->timeout_ms % 1000) * 1000000;
-		tp = &ts;
-	}
-	for (;;) {
-		int n = ppoll(&p, 1, tp, &r->waitmask);
-
-		reap(r, WNOHANG);
-		if (n > 0)
-			return 0;
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
-static void
-end_conn(struct run *r)
-{
-	if (r->conn >= 0 && r->conn_ours)
-		close(r->conn);
-	r->conn = -1;
-	r->conn_msgs = 0;
-}
-
-/* A connection to take messages from: -c connects, a listener accepts, a
- * dgram socket or a connected fd:N is used as it is. */
-static int
-open_conn(struct run *r)
-{
-	const struct opts *o = r->o;
-
-	r->has_peer = 0;
-	if (o->connect) {
-		r->type = o->type;
-		r->conn = fdp_connect(&r->a, &r->type, o->wait_ms, o->timeout_ms);
-		if (r->conn < 0) {
-			complain(r, "connect");
-			return -1;
-		}
-		r->conn_ours = 1;
-		if (r->type == SOCK_DGRAM) {
-			warnx("%s: -c needs a stream or seqpacket socket, not dgram", o->name);
-			exit(2);
-		}
-	} else if (r->l.listening) {
-		if (wait_ready(r, r->l.fd) < 0 ||
-		    (r->conn = fdp_accept(r->l.fd, o->timeout_ms)) < 0) {
-			complain(r, "accept");
-			return -1;
-		}
-		r->conn_ours = 1;
-	} else {
-		r->conn = r->l.fd;
-		r->conn_ours = 0;
-	}
-	if (r->type != SOCK_DGRAM &&
-	    fdp_peercred(r->conn, &r->pid, &r->uid, &r->gid) == 0 && r->pid > 0) {
-		r->has_peer = 1;
-		if (r->want_comm)
-			describe_comm(r->pid, r->comm, sizeof(r->comm));
-	}
-	return 0;
-}
-
-/*
- * The next whole message: 1 when m holds one, 0 when no more will come,
- * -1 when the run must end (reported), 2 for a message that failed
- * (reported; it counts, and the run goes on).
- */
-static int
-next_message(struct run *r, struct fdp_msg *m)
-{
-	const struct opts *o = r->o;
-
-	for (;;) {
-		int got;
-
-		if (r->conn < 0) {
-			if (open_conn(r) < 0)
-				return -1;
-			/* A refused stream peer is never read: closing the
-			 * connection closes whatever it had sent. */
-			if (r->type != SOCK_DGRAM && !allowed(o, r->has_peer, r->uid, r->gid)) {
-				refuse(r, 0);
-				end_conn(r);
-				/* A server we chose to connect to will not change. */
-				if (o->connect || !r->l.listening) {
-					r->status = 1;
-					return -1;
-				}
-				continue;
-			}
-		}
-		if (wait_ready(r, r->conn) < 0) {
-			complain(r, "receive");
-			return -1;
-		}
-		got = fdp_recv(r->conn, r->type, m, o->timeout_ms);
-		if (got < 0 && errno == EBADMSG) {
-			if (m->lost == MSG_CTRUNC)
-				warnx("%s: message truncated: descriptors were lost; the %zu that "
-				    "arrived were closed (is the open files limit too low?)",
-				    o->name, m->closed);
-			else
-				warnx("%s: message truncated: a record longer than %d bytes; "
-				    "its %zu descriptors were closed", o->name, FDP_DGRAM_MAX, m->closed);
-			r->status = 1;
-			if (r->type == SOCK_STREAM)
-				end_conn(r);
-			return 2;
-		}
-		if (got < 0) {
-			/* A timeout ends the run; a peer that failed mid-message
-			 * ends only its connection, unless it was the only one. */
-			int fatal = errno == ETIMEDOUT || !r->l.listening;
-
-			complain(r, "receive");
-			end_conn(r);
-			return fatal ? -1 : 2;
-		}
-		if (got == 0) {
-			/* The peer closed without a message: a probe, or a
-			 * client that gave up. On a connection of our own
-			 * choosing, that is the end. */
-			int had = r->conn_msgs;
-
-			end_conn(r);
-			if (r->l.listening)
-				continue;
-			if (o->connect && had)
-				continue;
-			return 0;
-		}
-		r->conn_msgs++;
-		if (r->type == SOCK_DGRAM) {
-			r->has_peer = m->has_cred;
-			r->pid = m->pid;
-			r->uid = m->uid;
-			r->gid = m->gid;
-			if (r->want_comm)
-				describe_comm(r->has_peer ? r->pid : 0, r->comm, sizeof(r->comm));
-			if (!allowed(o, r->has_peer, r->uid, r->gid)) {
-				refuse(r, m->nfds);
-				fdp_msg_clear(m);
-				continue;
-			}
-		}
-		if (r->type == SOCK_STREAM)
-			end_conn(r);
-		return 1;
-	}
-}
-
-static int
-check_count(struct run *r, struct fdp_msg *m)
-{
-	const struct opts *o = r->o;
-
-	if (o->max_fds >= 0 && m->nfds > (size_t)o->max_fds) {
-		warnx("%s: refused a message with %zu descriptors (--max-fds %ld); closed them",
-		    o->name, m->nfds, o->max_fds);
-		goto bad;
-	}
-	if (o->expect >= 0 && m->nfds != (size_t)o->expect) {
-		warnx("%s: expected %ld descriptor%s, %zu arrived; closed them",
-		    o->name, o->expect, o->expect == 1 ? "" : "s", m->nfds);
-		goto bad;
-	}
-	return 0;
-bad:
-	fdp_msg_clear(m);
-	r->status = 1;
-	return -1;
 }
 
 static void
@@ -609,7 +393,7 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 	}
 	h.names = nm;
 
-	if (r->forking) {
+	if (r->s.forking) {
 		fflush(NULL);
 		pid = fork();
 		if (pid < 0) {
@@ -617,18 +401,15 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 			goto fail;
 		}
 		if (pid > 0) {
-			r->children++;
+			serve_child(&r->s, pid);
 			if (nm != names && nm != o->fdnames)
 				free(nm);
 			return;
 		}
 	} else {
-		/* In place: fdrecv's socket file and sockets go first. */
+		/* In place: fdrecv's socket file goes first; its sockets are
+		 * close-on-exec. */
 		fdp_unbind(&r->l);
-		if (r->conn >= 0 && r->conn_ours)
-			close(r->conn);
-		if (r->l.fd > 2)
-			close(r->l.fd);
 		flush_stdout();
 	}
 	proc_signals_restore();
@@ -636,12 +417,13 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 		warn("%s: cannot hand over the descriptors", o->command[0]);
 		_exit(1);
 	}
+	proc_nofile_restore();
 	execvp(o->command[0], o->command);
 	warn("%s", o->command[0]);
 	_exit(errno == ENOENT ? 127 : 126);
 fail:
-	r->status = 1;
-	if (!r->forking)
+	r->s.status = 1;
+	if (!r->s.forking)
 		exit(1);
 }
 
@@ -659,29 +441,29 @@ cat_all(struct run *r, const struct fdp_msg *m)
 		if (outerr)
 			err(1, "write standard output");
 		if (errno == ETIMEDOUT && r->o->timeout_arg)
-			warnx("fd %d [%zu]: copy: timed out after %s seconds", m->fds[i], i,
-			    r->o->timeout_arg);
+			warnx("fd %d [%zu]: copy: timed out after %s", m->fds[i], i,
+			    serve_seconds(r->o->timeout_arg));
 		else if (errno == EBADF)
 			warnx("fd %d [%zu]: copy: not open for reading", m->fds[i], i);
 		else
 			warn("fd %d [%zu]: copy", m->fds[i], i);
-		r->status = 1;
+		r->s.status = 1;
 		return -1;
 	}
 	return 0;
 }
 
 static struct report
-report_of(const struct run *r, const struct fdp_msg *m, char **names)
+report_of(const struct serve_peer *p, const struct fdp_msg *m, char **names)
 {
 	return (struct report){ m->data, m->len, m->fds, m->nfds, names,
-		r->has_peer, r->pid, r->uid, r->gid, r->comm };
+		p->known, p->pid, p->uid, p->gid, p->comm };
 }
 
 static void
-deliver(struct run *r, struct fdp_msg *m, char **names)
+deliver(struct run *r, struct fdp_msg *m, const struct serve_peer *p, char **names)
 {
-	struct report rep = report_of(r, m, names);
+	struct report rep = report_of(p, m, names);
 
 	if (r->o->verbose)
 		report_human(stderr, &rep);
@@ -690,8 +472,7 @@ deliver(struct run *r, struct fdp_msg *m, char **names)
 		run_command(r, m->fds, m->nfds, names, m->data, m->len);
 		return;
 	case OUT_PAYLOAD:
-		if (!fdp_payload_empty(m->data, m->len))
-			fwrite(m->data, 1, m->len, stdout);
+		fwrite(m->data, 1, m->len, stdout);
 		break;
 	case OUT_CAT:
 		cat_all(r, m);
@@ -709,11 +490,14 @@ deliver(struct run *r, struct fdp_msg *m, char **names)
 /*
  * --notify: report each datagram, keep descriptors sent with FDSTORE=1
  * under their FDNAME, and count READY=1, which runs COMMAND with all that
- * is kept. Returns 1 for READY=1.
+ * is kept. A datagram refused (an invalid FDNAME, a full store) changes
+ * nothing, its READY=1 included. Returns 1 for READY=1.
  */
 static int
-notify_datagram(struct run *r, struct fdp_msg *m)
+notify_datagram(struct run *r, struct fdp_msg *m, const struct serve_peer *p)
 {
+	const struct opts *o = r->o;
+	size_t max = o->max_fds >= 0 ? (size_t)o->max_fds : DEFAULT_STORE_MAX;
 	struct notify_fields f;
 	char **names = NULL, *name = NULL;
 	size_t i;
@@ -727,22 +511,27 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 		if (!name)
 			err(1, "out of memory");
 		if (!arg_fdname_ok(name, strlen(name))) {
-			warnx("%s: FDNAME=%s: not a valid name; %zu descriptor%s closed",
-			    r->o->name, arg_show(name), m->nfds, m->nfds == 1 ? "" : "s");
-			fdp_close_all(m->fds, m->nfds);
-			m->nfds = 0;
-			r->status = 1;
-			keep = 0;
-		} else {
-			names = xrealloc(NULL, m->nfds, sizeof(char *));
-			for (i = 0; i < m->nfds; i++)
-				names[i] = name;
+			warnx("%s: refused a datagram from %s: FDNAME=%s is not a valid name; "
+			    "closed its %zu descriptor%s", o->name, serve_peer_name(p),
+			    arg_show(name), m->nfds, m->nfds == 1 ? "" : "s");
+			free(name);
+			return 0;
 		}
+		if (m->nfds > max || r->store.n > max - m->nfds) {
+			warnx("%s: refused a datagram from %s: the store would hold more than "
+			    "%zu descriptors; closed its %zu", o->name, serve_peer_name(p), max,
+			    m->nfds);
+			free(name);
+			return 0;
+		}
+		names = xrealloc(NULL, m->nfds, sizeof(char *));
+		for (i = 0; i < m->nfds; i++)
+			names[i] = name;
 	}
-	if (r->o->out != OUT_COMMAND) {
-		deliver(r, m, names);
-	} else if (r->o->verbose) {
-		struct report rep = report_of(r, m, names);
+	if (o->out != OUT_COMMAND) {
+		deliver(r, m, p, names);
+	} else if (o->verbose) {
+		struct report rep = report_of(p, m, names);
 
 		report_human(stderr, &rep);
 	}
@@ -753,10 +542,9 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 	} else if (m->nfds) {
 		/* BARRIER=1 comes with a pipe whose closing is the answer. */
 		if (!f.barrier)
-			warnx("%s: %zu descriptor%s without FDSTORE=1; closed", r->o->name,
-			    m->nfds, m->nfds == 1 ? "" : "s");
-		fdp_close_all(m->fds, m->nfds);
-		m->nfds = 0;
+			warnx("%s: %zu descriptor%s without FDSTORE=1 from %s; closed", o->name,
+			    m->nfds, m->nfds == 1 ? "" : "s", serve_peer_name(p));
+		fdp_msg_clear(m);
 	}
 	free(names);
 	free(name);
@@ -765,8 +553,20 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 		notify_store_remove(&r->store, f.fdname, f.fdname_len);
 	if (!f.ready)
 		return 0;
-	if (r->o->out == OUT_COMMAND)
+	if (o->out == OUT_COMMAND)
 		run_command(r, r->store.fds, r->store.n, r->store.names, m->data, m->len);
+	return 1;
+}
+
+/* A whole message that passed the loop's checks. */
+static int
+on_message(struct serve *s, struct fdp_msg *m, const struct serve_peer *p)
+{
+	struct run *r = s->arg;
+
+	if (r->o->notify)
+		return notify_datagram(r, m, p);
+	deliver(r, m, p, NULL);
 	return 1;
 }
 
@@ -774,11 +574,10 @@ static void
 setup(struct run *r)
 {
 	const struct opts *o = r->o;
+	struct serve *s = &r->s;
 	long bad;
 
 	proc_addr(o->socket, &r->a);
-	/* Reading /proc/PID/comm costs a file open per peer: only when shown. */
-	r->want_comm = o->verbose || o->out == OUT_HUMAN || o->out == OUT_JSON;
 	if (r->a.fd >= 0 && o->connect)
 		errx(2, "%s: -c cannot be used with an inherited socket", o->name);
 	if (r->a.fd >= 0 && o->mode >= 0)
@@ -790,25 +589,35 @@ setup(struct run *r)
 	bad = proc_check_fds(NULL, 0);
 	if (bad == -2)
 		err(1, "checking descriptors");
+	proc_nofile_raise();
 	proc_cleanup(&r->l);
-	r->conn = -1;
+	/* A service ended by a signal has done what it was for. */
+	if (o->count == 0)
+		proc_signal_exit(0);
+
+	*s = (struct serve){
+		.name = o->name, .l = &r->l, .a = &r->a, .connect = o->connect,
+		.type = o->type, .wait_ms = o->wait_ms, .count = o->count,
+		.timeout_ms = o->timeout_ms, .timeout_arg = o->timeout_arg,
+		.max_conns = o->max_conns, .max_size = o->max_size,
+		.max_size_arg = o->max_size_arg, .max_children = o->max_children,
+		.max_fds = o->notify ? -1 : o->max_fds, .expect = o->expect,
+		.uids = o->uids, .gids = o->gids, .nuids = o->nuids, .ngids = o->ngids,
+		.strict = o->strict,
+		/* Reading /proc/PID/comm costs a file open per peer: only when shown. */
+		.want_comm = o->verbose || o->out == OUT_HUMAN || o->out == OUT_JSON,
+		.forking = o->out == OUT_COMMAND && o->count != 1,
+		.command = o->command ? o->command[0] : NULL,
+		.handle = on_message, .arg = r,
+	};
 	if (o->connect)
 		return;
-	proc_listen(o->name, &r->a, o->type ? o->type : SOCK_STREAM, o->mode, &r->l);
-	r->type = r->l.type;
-	if (o->notify && r->type != SOCK_DGRAM)
+	/* An inherited socket is taken as it is; a new one is a stream unless
+	 * -t says otherwise. */
+	proc_listen(o->name, &r->a, o->type ? o->type : r->a.fd >= 0 ? 0 : SOCK_STREAM,
+	    o->mode, &r->l);
+	if (o->notify && r->l.type != SOCK_DGRAM)
 		errx(2, "%s: --notify needs a dgram socket", o->name);
-	if (o->out == OUT_COMMAND && o->count != 1) {
-		struct sigaction sa = { .sa_handler = on_sigchld };
-		sigset_t chld;
-
-		r->forking = 1;
-		sigemptyset(&chld);
-		sigaddset(&chld, SIGCHLD);
-		sigprocmask(SIG_BLOCK, &chld, &r->waitmask);
-		sigdelset(&r->waitmask, SIGCHLD);
-		sigaction(SIGCHLD, &sa, NULL);
-	}
 }
 
 int
@@ -817,50 +626,25 @@ main(int argc, char **argv)
 	/* static: the listener must outlive main for the exit-time cleanup. */
 	static struct run r;
 	struct opts o = { 0 };
-	struct fdp_msg m = { 0 };
-	unsigned long handled = 0;
+	int status;
 
+#ifdef M_MMAP_THRESHOLD
+	/* A long message's buffer comes from mmap and goes back to the system
+	 * when it is freed; glibc would otherwise raise the threshold after
+	 * the first one and keep the next in its heap for good. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	parse_args(argc, argv, &o);
 	if (o.verbose)
 		proc_stderr();
 	r.o = &o;
 	setup(&r);
-
-	while (o.count == 0 || handled < o.count) {
-		int got = next_message(&r, &m);
-
-		if (got == 0) {
-			if (o.count && handled < o.count) {
-				warnx("%s: the peer closed after %lu message%s", o.name, handled,
-				    handled == 1 ? "" : "s");
-				r.status = 1;
-			}
-			break;
-		}
-		if (got < 0)
-			break;
-		if (got == 2) {
-			handled++;
-			continue;
-		}
-		if (o.notify) {
-			handled += (unsigned long)notify_datagram(&r, &m);
-			continue;
-		}
-		handled++;
-		if (check_count(&r, &m) == 0)
-			deliver(&r, &m, NULL);
-		fdp_msg_clear(&m);
-	}
-	end_conn(&r);
-	fdp_msg_free(&m);
+	status = serve_run(&r.s);
 	notify_store_free(&r.store);
-	if (r.forking)
-		reap(&r, 0);
 	free(o.uids);
 	free(o.gids);
 	free(o.at);
 	free(o.fdnames);
 	free((char *)o.name);
-	return r.status;
+	return status;
 }

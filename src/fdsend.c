@@ -477,7 +477,7 @@ copy_reply(const struct opts *o, int sock, int type)
 
 	if (shutdown(sock, SHUT_WR) < 0)
 		return complain(o, "shutdown");
-	while ((got = fdp_recv(sock, type, &r, o->timeout_ms)) > 0) {
+	while ((got = fdp_recv(sock, type, &r, FDP_MAX_SIZE, o->timeout_ms)) > 0) {
 		if (r.nfds)
 			warnx("%s: the reply carried %zu descriptor%s; closed",
 			    o->name, r.nfds, r.nfds == 1 ? "" : "s");

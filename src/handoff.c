@@ -78,33 +78,66 @@ cloexec_others(const int *targets, size_t n)
 	return cloexec_range(lo, ~0U);
 }
 
+/*
+ * Put fds[i] at target[i], for every i, using no more descriptor numbers
+ * than are already open plus one: a message of nearly as many descriptors
+ * as the limit on open files is placed as well as a small one.
+ *
+ * In order of targets: a target still held by a descriptor not yet placed
+ * is first moved out of the way (to the lowest free number), then dup2
+ * puts the descriptor there and the old number is closed. holder[n] tells
+ * which unplaced descriptor, if any, is at number n of the targets' range.
+ */
 static int
 place(const struct handoff *h, const int *target)
 {
-	int top = 2;
-	size_t i;
+	size_t *holder, i;
+	int top = 2, r = -1;
 
 	for (i = 0; i < h->nfds; i++)
 		if (target[i] > top)
 			top = target[i];
-	/* First move every descriptor above all the targets, so that no
-	 * dup2 below can land on one not yet moved; and so that no source
-	 * equals its target (dup2(fd, fd) would leave close-on-exec set). */
+	holder = calloc((size_t)top + 1, sizeof(*holder));
+	if (!holder)
+		return -1;
+	for (i = 0; i < h->nfds; i++)
+		if (h->fds[i] <= top)
+			holder[h->fds[i]] = i + 1;
 	for (i = 0; i < h->nfds; i++) {
-		int fd = fcntl(h->fds[i], F_DUPFD_CLOEXEC, top + 1);
+		int t = target[i];
+		size_t j = holder[t];
 
-		if (fd < 0)
-			return -1;
+		if (h->fds[i] == t) {
+			holder[t] = 0;
+			continue;
+		}
+		if (j && j - 1 != i) {
+			/* Another descriptor sits on the target: move it. */
+			int fd = fcntl(t, F_DUPFD_CLOEXEC, 3);
+
+			if (fd < 0)
+				goto out;
+			h->fds[j - 1] = fd;
+			if (fd <= top)
+				holder[fd] = j;
+		}
+		if (dup2(h->fds[i], t) < 0)
+			goto out;
+		if (h->fds[i] <= top)
+			holder[h->fds[i]] = 0;
 		close(h->fds[i]);
-		h->fds[i] = fd;
+		h->fds[i] = t;
+		holder[t] = 0;
 	}
-	/* dup2 clears close-on-exec on the new descriptor. */
+	/* dup2 clears close-on-exec, but not on a descriptor that was
+	 * already where it belongs. */
 	for (i = 0; i < h->nfds; i++)
-		if (dup2(h->fds[i], target[i]) < 0)
-			return -1;
-	for (i = 0; i < h->nfds; i++)
-		close(h->fds[i]);
-	return cloexec_others(target, h->nfds);
+		if (fcntl(target[i], F_SETFD, 0) < 0)
+			goto out;
+	r = cloexec_others(target, h->nfds);
+out:
+	free(holder);
+	return r;
 }
 
 static void
@@ -135,12 +168,8 @@ set_message(const char *msg, size_t len)
 	int r;
 
 	/* An environment string ends at its first NUL: a message holding one
-	 * travels hex-encoded instead. All NULs is the empty message. */
-	for (i = 0; i < len && msg[i] == '\0'; i++)
-		;
-	if (i == len)
-		len = 0;
-	if (memchr(msg, '\0', len)) {
+	 * travels hex-encoded instead. */
+	if (len && memchr(msg, '\0', len)) {
 		v = malloc(len * 2 + 1);
 		if (!v)
 			return -1;

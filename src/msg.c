@@ -4,7 +4,9 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +17,9 @@
 #define SCM_PIDFD 0x04
 #endif
 
+/* The padding trailer: NUL, "fdpad=", 8 lowercase hex digits, newline. */
+#define TRAILER_LEN 16
+
 void
 fdp_close_all(const int *fds, size_t n)
 {
@@ -24,15 +29,72 @@ fdp_close_all(const int *fds, size_t n)
 		close(fds[i]);
 }
 
-int
-fdp_payload_empty(const char *data, size_t len)
+/* Whether data ends with a padding trailer, and how many NUL bytes of
+ * padding come before it. */
+static int
+trailer(const char *data, size_t len, size_t *pad)
 {
-	size_t i;
+	const char *t;
+	size_t p = 0, i;
 
-	for (i = 0; i < len; i++)
-		if (data[i] != '\0')
+	if (len < TRAILER_LEN)
+		return 0;
+	t = data + len - TRAILER_LEN;
+	if (memcmp(t, "\0fdpad=", 7) != 0 || t[TRAILER_LEN - 1] != '\n')
+		return 0;
+	for (i = 7; i < TRAILER_LEN - 1; i++) {
+		if (t[i] >= '0' && t[i] <= '9')
+			p = p * 16 + (size_t)(t[i] - '0');
+		else if (t[i] >= 'a' && t[i] <= 'f')
+			p = p * 16 + (size_t)(t[i] - 'a' + 10);
+		else
 			return 0;
+	}
+	if (p > len - TRAILER_LEN)
+		return 0;
+	for (i = 1; i <= p; i++)
+		if (t[-(ptrdiff_t)i] != '\0')
+			return 0;
+	*pad = p;
 	return 1;
+}
+
+size_t
+fdp_unframe(const char *data, size_t len)
+{
+	size_t pad;
+
+	if (len == 1 && data[0] == '\0')
+		return 0;
+	if (trailer(data, len, &pad))
+		return len - TRAILER_LEN - pad;
+	return len;
+}
+
+/* Bytes to send, in up to three pieces: the message, padding, a trailer. */
+struct cursor {
+	struct iovec v[3];
+	int n;
+};
+
+/* Take up to len bytes off the front of c into iov; returns how many iovecs. */
+static int
+take(struct cursor *c, size_t len, struct iovec *iov)
+{
+	int k = 0, i;
+
+	for (i = 0; i < c->n && len > 0; i++) {
+		size_t n = c->v[i].iov_len < len ? c->v[i].iov_len : len;
+
+		if (n == 0)
+			continue;
+		iov[k].iov_base = c->v[i].iov_base;
+		iov[k++].iov_len = n;
+		c->v[i].iov_base = (char *)c->v[i].iov_base + n;
+		c->v[i].iov_len -= n;
+		len -= n;
+	}
+	return k;
 }
 
 /*
@@ -42,14 +104,13 @@ fdp_payload_empty(const char *data, size_t len)
  * with them.
  */
 static int
-send_batch(int sock, const char *p, size_t n, const int *fds, size_t nfds, int timeout_ms)
+send_batch(int sock, struct iovec *iov, int niov, const int *fds, size_t nfds, int timeout_ms)
 {
 	union {
 		struct cmsghdr h; /* for alignment */
 		char buf[CMSG_SPACE(FDP_MAX_FDS * sizeof(int))];
 	} ctl;
-	struct iovec iov = { (void *)p, n };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
 	/* MSG_NOSIGNAL: a vanished peer is EPIPE to report, not SIGPIPE. */
 	int flags = MSG_NOSIGNAL | (timeout_ms >= 0 ? MSG_DONTWAIT : 0);
 
@@ -65,7 +126,7 @@ send_batch(int sock, const char *p, size_t n, const int *fds, size_t nfds, int t
 		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
-	do {
+	while (mh.msg_iovlen > 0) {
 		ssize_t r = sendmsg(sock, &mh, flags);
 
 		if (r < 0) {
@@ -78,9 +139,16 @@ send_batch(int sock, const char *p, size_t n, const int *fds, size_t nfds, int t
 		}
 		mh.msg_control = NULL;
 		mh.msg_controllen = 0;
-		iov.iov_base = (char *)iov.iov_base + r;
-		iov.iov_len -= (size_t)r;
-	} while (iov.iov_len > 0);
+		while (mh.msg_iovlen > 0 && (size_t)r >= mh.msg_iov->iov_len) {
+			r -= (ssize_t)mh.msg_iov->iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen > 0) {
+			mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + r;
+			mh.msg_iov->iov_len -= (size_t)r;
+		}
+	}
 	return 0;
 }
 
@@ -88,32 +156,52 @@ int
 fdp_send(int sock, int type, const void *buf, size_t len,
     const int *fds, size_t nfds, int timeout_ms)
 {
-	/* A stream sendmsg of zero bytes returns 0 and silently drops its
-	 * descriptors, so every batch carries at least one byte: one of the
-	 * message's while they last, then a NUL (the receiver reports an
-	 * all-NUL message as empty). */
-	static const char nul;
+	/* Enough NUL bytes to pad any message: one per batch. */
+	static const char zeros[4096];
 	size_t batches = nfds ? (nfds + FDP_MAX_FDS - 1) / FDP_MAX_FDS : 1;
-	const char *p = buf;
-	size_t b;
+	struct cursor c = { { { (void *)buf, len } }, 1 };
+	char tail[TRAILER_LEN + 1];
+	size_t b, pad;
 
 	if (type != SOCK_STREAM && batches > 1) {
 		errno = E2BIG;
 		return -1;
 	}
+	/*
+	 * A stream sendmsg of zero bytes returns 0 and silently drops its
+	 * descriptors, so every batch carries at least one byte. The empty
+	 * message travels as one NUL byte; a message with fewer bytes than
+	 * batches is padded, and a trailer says so, so that the receiver takes
+	 * the padding off again. A message that would read as either (one NUL
+	 * byte, or an ending that looks like a trailer) gets a trailer too:
+	 * what arrives is always exactly what was sent.
+	 */
+	if (len == 0 && batches == 1) {
+		c.v[0] = (struct iovec){ (void *)zeros, 1 };
+	} else if (len < batches || (len == 1 && *(const char *)buf == '\0') ||
+	    trailer(buf, len, &pad)) {
+		pad = len + TRAILER_LEN < batches ? batches - len - TRAILER_LEN : 0;
+		if (pad > sizeof(zeros)) {
+			errno = E2BIG;
+			return -1;
+		}
+		tail[0] = '\0';
+		snprintf(tail + 1, sizeof(tail) - 1, "fdpad=%08zx\n", pad);
+		c.v[1] = (struct iovec){ (void *)zeros, pad };
+		c.v[2] = (struct iovec){ tail, TRAILER_LEN };
+		c.n = 3;
+	}
 	for (b = 0; b < batches; b++) {
+		struct iovec iov[3];
 		size_t k = nfds - b * FDP_MAX_FDS;
-		size_t n = b + 1 < batches ? 1 : len;
+		/* One byte with each batch but the last, which takes the rest. */
+		int niov = take(&c, b + 1 < batches ? 1 : SIZE_MAX, iov);
 
 		if (k > FDP_MAX_FDS)
 			k = FDP_MAX_FDS;
-		if (send_batch(sock, len ? p : &nul, len ? n : 1,
-		    fds + b * FDP_MAX_FDS, nfds ? k : 0, timeout_ms) < 0)
+		if (send_batch(sock, iov, niov, fds + b * FDP_MAX_FDS, nfds ? k : 0,
+		    timeout_ms) < 0)
 			return -1;
-		if (len) {
-			p += n;
-			len -= n;
-		}
 	}
 	return 0;
 }
@@ -125,7 +213,6 @@ fdp_msg_clear(struct fdp_msg *m)
 	m->nfds = 0;
 	m->len = 0;
 	m->has_cred = 0;
-	m->lost = 0;
 	m->closed = 0;
 }
 
@@ -136,6 +223,22 @@ fdp_msg_free(struct fdp_msg *m)
 	free(m->data);
 	free(m->fds);
 	memset(m, 0, sizeof(*m));
+}
+
+void
+fdp_msg_shrink(struct fdp_msg *m)
+{
+	/* Small buffers are worth keeping for the next message. */
+	if (m->cap > 65536) {
+		free(m->data);
+		m->data = NULL;
+		m->cap = 0;
+	}
+	if (m->fdcap > 1024) {
+		free(m->fds);
+		m->fds = NULL;
+		m->fdcap = 0;
+	}
 }
 
 static int
@@ -189,6 +292,7 @@ take_control(struct msghdr *mh, struct fdp_msg *m, int creds)
 					memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 					close(fd);
 				}
+				m->closed += n;
 				r = -1;
 				continue;
 			}
@@ -213,21 +317,20 @@ take_control(struct msghdr *mh, struct fdp_msg *m, int creds)
 	return r;
 }
 
+/* Close whatever arrived and fail with e. */
 static int
-fail(struct fdp_msg *m, int lost)
+fail(struct fdp_msg *m, int e)
 {
-	int e = lost ? EBADMSG : errno;
-
-	m->lost = lost;
-	m->closed = m->nfds;
+	m->closed += m->nfds;
 	fdp_close_all(m->fds, m->nfds);
 	m->nfds = 0;
 	errno = e;
 	return -1;
 }
 
-int
-fdp_recv(int sock, int type, struct fdp_msg *m, int timeout_ms)
+/* One recvmsg of at most room bytes into m, taking the control data. */
+static ssize_t
+read_once(int sock, int stream, struct fdp_msg *m, size_t room)
 {
 	/* Room for a full set of descriptors plus credentials plus a pidfd:
 	 * when SO_PASSCRED is on, credentials take their room first, and a
@@ -237,56 +340,117 @@ fdp_recv(int sock, int type, struct fdp_msg *m, int timeout_ms)
 		char buf[CMSG_SPACE(FDP_MAX_FDS * sizeof(int)) +
 		    CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
 	} ctl;
-	int stream = type == SOCK_STREAM;
-	int flags = MSG_CMSG_CLOEXEC | (timeout_ms >= 0 ? MSG_DONTWAIT : 0);
+	struct iovec iov = { m->data + m->len, room };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	ssize_t r;
 
-	fdp_msg_clear(m);
-	for (;;) {
-		/* A stream buffer doubles as it fills; a record must fit whole. */
-		size_t room = stream ? 4096 : FDP_DGRAM_MAX;
-		struct iovec iov;
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		size_t before = m->nfds;
+	do
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	/* With SO_PASSCRED, a stream read at EOF still gets credentials,
+	 * but empty ones: pid 0, uid 0, gid 0, which would pass for root.
+	 * Keep those that came with the bytes. */
+	if (take_control(&mh, m, !(stream && r == 0)) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* The descriptors that fit are installed even when the rest were
+	 * dropped: the caller closes those too, never hands on a partial set. */
+	if (mh.msg_flags & MSG_CTRUNC) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (mh.msg_flags & MSG_TRUNC) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	m->len += (size_t)r;
+	return r;
+}
+
+/* A record must be taken whole: peek at its length first (MSG_TRUNC gives
+ * the real one; without a control buffer nothing is installed), then read
+ * exactly that much. A record longer than max is read into no room at all,
+ * and fails with EMSGSIZE. */
+static int
+recv_record(int sock, int type, struct fdp_msg *m, size_t max)
+{
+	ssize_t n, r;
+
+	do
+		n = recv(sock, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? FDP_AGAIN : fail(m, errno);
+	if ((size_t)n > max)
+		n = 0;
+	if (grow((void **)&m->data, &m->cap, n ? (size_t)n : 1, 1) < 0)
+		return fail(m, errno);
+	r = read_once(sock, 0, m, (size_t)n);
+	if (r < 0)
+		return errno == EAGAIN ? FDP_AGAIN : fail(m, errno);
+	/* A zero-length record is a message when it carries something; on
+	 * seqpacket, 0 with nothing is EOF. */
+	if (r == 0 && m->nfds == 0 && type == SOCK_SEQPACKET)
+		return FDP_EOF;
+	m->len = fdp_unframe(m->data, m->len);
+	return FDP_MSG;
+}
+
+int
+fdp_recv_step(int sock, int type, struct fdp_msg *m, size_t max)
+{
+	int reads;
+
+	if (type != SOCK_STREAM)
+		return recv_record(sock, type, m, max);
+	/* Read what is there, a bounded number of times so that one fast
+	 * peer cannot keep its caller from the others. */
+	for (reads = 0; reads < 16; reads++) {
+		size_t before = m->nfds, room;
 		ssize_t r;
 
-		if (grow((void **)&m->data, &m->cap, m->len + room, 1) < 0)
-			return fail(m, 0);
-		iov.iov_base = m->data + m->len;
-		/* A record gets exactly FDP_DGRAM_MAX, however far an earlier
-		 * stream message grew the buffer. */
-		iov.iov_len = stream ? m->cap - m->len : room;
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-
-		r = recvmsg(sock, &mh, flags);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN && fdp_wait(sock, POLLIN, timeout_ms) == 0)
-				continue;
-			return fail(m, 0);
+		/* The buffer doubles as it fills, and is read into up to one
+		 * byte past the bound: that byte is how a longer message shows. */
+		if (m->cap - m->len < 4096 &&
+		    grow((void **)&m->data, &m->cap, m->len + 4096, 1) < 0)
+			return fail(m, errno);
+		room = m->cap - m->len;
+		if (max < SIZE_MAX && room > max - m->len + 1)
+			room = max - m->len + 1;
+		r = read_once(sock, 1, m, room);
+		if (r < 0)
+			return errno == EAGAIN ? FDP_AGAIN : fail(m, errno);
+		if (m->len > max)
+			return fail(m, EMSGSIZE);
+		/* EOF: a read of nothing that brought no descriptors. */
+		if (r == 0 && m->nfds == before) {
+			if (m->len == 0 && m->nfds == 0)
+				return FDP_EOF;
+			m->len = fdp_unframe(m->data, m->len);
+			return FDP_MSG;
 		}
-		/* With SO_PASSCRED, a stream read at EOF still gets credentials,
-		 * but empty ones: pid 0, uid 0, gid 0, which would pass for root.
-		 * Keep those that came with the bytes. */
-		if (take_control(&mh, m, !(stream && r == 0)) < 0)
-			return fail(m, 0);
-		/* The descriptors that fit are installed even when the rest were
-		 * dropped: close those too, never hand on a partial set. */
-		if (mh.msg_flags & MSG_CTRUNC)
-			return fail(m, MSG_CTRUNC);
-		if (mh.msg_flags & MSG_TRUNC)
-			return fail(m, MSG_TRUNC);
-		m->len += (size_t)r;
+	}
+	return FDP_AGAIN;
+}
 
-		if (!stream) {
-			/* A zero-length record is a message when it carries
-			 * something; on seqpacket, 0 with nothing is EOF. */
-			if (r == 0 && m->nfds == 0 && type == SOCK_SEQPACKET)
-				return 0;
+int
+fdp_recv(int sock, int type, struct fdp_msg *m, size_t max, int timeout_ms)
+{
+	fdp_msg_clear(m);
+	for (;;) {
+		int r = fdp_recv_step(sock, type, m, max);
+
+		if (r == FDP_MSG)
 			return 1;
-		}
-		if (r == 0 && m->nfds == before)
-			return m->len > 0 || m->nfds > 0;
+		if (r == FDP_EOF)
+			return 0;
+		if (r < 0)
+			return -1;
+		if (fdp_wait(sock, POLLIN, timeout_ms) < 0)
+			return fail(m, errno);
 	}
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -62,6 +63,7 @@ static const int fatal[] = { SIGINT, SIGTERM, SIGHUP };
 static struct sigaction saved[sizeof(fatal) / sizeof(fatal[0])], saved_pipe;
 static sigset_t saved_mask;
 static int saving;
+static int signal_status = -1;
 
 static void
 unbind_at_exit(void)
@@ -75,6 +77,8 @@ on_signal(int sig)
 {
 	/* fdp_unbind is async-signal-safe (lstat, unlink). */
 	unbind_at_exit();
+	if (signal_status >= 0)
+		_exit(signal_status);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -99,6 +103,12 @@ proc_cleanup(struct fdp_listener *l)
 			sigaction(fatal[i], &sa, NULL);
 	}
 	atexit(unbind_at_exit);
+}
+
+void
+proc_signal_exit(int status)
+{
+	signal_status = status;
 }
 
 void
@@ -191,4 +201,29 @@ void
 proc_stderr(void)
 {
 	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
+}
+
+static struct rlimit nofile;
+static int nofile_saved;
+
+void
+proc_nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	nofile = rl;
+	nofile_saved = 1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+void
+proc_nofile_restore(void)
+{
+	if (nofile_saved)
+		setrlimit(RLIMIT_NOFILE, &nofile);
 }

@@ -30,9 +30,23 @@ void proc_stderr(void);
  */
 void proc_cleanup(struct fdp_listener *l);
 
+/* After proc_cleanup: on SIGINT, SIGTERM and SIGHUP, exit with status
+ * (having removed the socket file) instead of dying of the signal: the
+ * way a service that runs until told to stop ends well. */
+void proc_signal_exit(int status);
+
 /* The signal dispositions and mask the process started with, for a
  * command to run; the socket file is no longer removed at exit. */
 void proc_signals_restore(void);
+
+/*
+ * Raise the soft limit on open files to the hard one, so that any number
+ * of descriptors below it can arrive and be handed on; restore the limit
+ * the process started with for a command to run (programs that use
+ * select(2) rely on it).
+ */
+void proc_nofile_raise(void);
+void proc_nofile_restore(void);
 
 /*
  * What both programs do the same way, and end the run on failure: exit 2

@@ -214,7 +214,7 @@ report_human(FILE *f, const struct report *r)
 	} else {
 		fputs("peer: unknown\n", f);
 	}
-	if (fdp_payload_empty(r->data, r->len)) {
+	if (r->len == 0) {
 		fputs("message: (empty)\n", f);
 	} else {
 		/* A person reads this: the first few KiB say what it is, and
@@ -285,7 +285,7 @@ json_fd(FILE *f, const struct report *r, size_t i)
 void
 report_json(FILE *f, const struct report *r)
 {
-	size_t len = fdp_payload_empty(r->data, r->len) ? 0 : r->len;
+	size_t len = r->len;
 	size_t i;
 
 	fputs("{\"message\":", f);

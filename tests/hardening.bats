@@ -16,17 +16,6 @@ recv_bounded() {
 	rpid=$!
 }
 
-# Wait (up to 5 s) until FILE has at least N lines matching the regex.
-wait_count() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		(($(grep -Ec -- "$2" "$1" 2>/dev/null || true) >= $3)) && return 0
-		sleep 0.01
-	done
-	echo "fewer than $3 '$2' in $1 after 5 s" >&2
-	return 1
-}
-
 # Wait (up to 5 s) until a socket file is listening (/proc/net/unix flags
 # 00010000): fdrecv is then past its set-up and knows its socket file.
 wait_listening() {
@@ -37,14 +26,6 @@ wait_listening() {
 	done
 	echo "nothing listening at $1" >&2
 	return 1
-}
-
-# A comma-separated list of N copies of descriptor FD, for -f.
-repeat_fd() {
-	local fd=$1 n=$2 s i
-	s=$fd
-	for ((i = 1; i < n; i++)); do s+=",$fd"; done
-	printf '%s' "$s"
 }
 
 # A directory in /tmp that any user can search, for sockets that an
@@ -229,41 +210,43 @@ c.close()
 # ---------------------------------------------------------------------------
 # Receiving: truncation and unusual datagrams
 
-@test "a receiver at its open-files limit reports nothing, says descriptors were lost and exits 1" {
+@test "a message cut short at the open-files limit is refused, not counted, and the next one is taken" {
 	(ulimit -n 16 && exec "$FDRECV" "$sock") >out 2>err 3>&- &
 	rpid=$!
-	run -0 timeout 10 "$FDSEND" -w 5 -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null
+	timeout 10 "$FDSEND" -w 5 -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null || true
+	wait_for err 'dropped descriptors'
+	run -0 timeout 10 "$FDSEND" "$sock" second
 	recv_wait
-	[[ $rstatus -eq 1 ]]
-	[[ ! -s out ]]
-	grep -q 'descriptors were lost' err
-	grep -q "$sock" err
+	[[ $rstatus -eq 0 ]]
+	grep -Eq "^fdrecv: $sock: refused a message from peer pid [0-9]+ uid $(id -u): the kernel dropped descriptors \(is the open files limit too low\?\); closed its [0-9]+ descriptors\$" err
+	! grep -q cut-short out
+	grep -qx 'message: "second" (6 bytes)' out
 }
 
 @test "a receiver at its open-files limit keeps none of the descriptors that did arrive" {
-	(ulimit -n 16 && exec "$FDRECV" -n 2 "$sock") >out 2>err 3>&- &
+	(ulimit -n 16 && exec "$FDRECV" "$sock") >out 2>err 3>&- &
 	rpid=$!
 	wait_socket "$sock"
 	before=$(fd_list "$rpid")
-	run -0 timeout 10 "$FDSEND" -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null
-	wait_for err 'descriptors were lost'
+	timeout 10 "$FDSEND" -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null || true
+	wait_for err 'dropped descriptors'
 	[[ $(fd_list "$rpid") == "$before" ]]
 	run -0 timeout 10 "$FDSEND" "$sock" second
 	recv_wait
-	[[ $rstatus -eq 1 ]]
-	! grep -q cut-short out
-	grep -q second out
+	[[ $rstatus -eq 0 ]]
 }
 
-@test "a receiver at its open-files limit hands nothing to COMMAND" {
-	(ulimit -n 16 && exec "$FDRECV" "$sock" -- sh -c 'echo ran >ran') >out 2>err 3>&- &
+@test "a receiver at its open-files limit hands nothing cut short to COMMAND, only the next whole message" {
+	(ulimit -n 16 && exec "$FDRECV" "$sock" -- sh -c 'echo "$LISTEN_FDS $FDRECV_MESSAGE" >ran') >out 2>err 3>&- &
 	rpid=$!
-	run -0 timeout 10 "$FDSEND" -w 5 -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null
-	recv_wait
-	[[ $rstatus -eq 1 ]]
+	timeout 10 "$FDSEND" -w 5 -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null || true
+	wait_for err 'dropped descriptors'
 	[[ ! -e ran ]]
+	run -0 timeout 10 "$FDSEND" -f 0 "$sock" whole </dev/null
+	recv_wait
+	[[ $rstatus -eq 0 ]]
+	[[ $(cat ran) == '1 whole' ]]
 	[[ ! -s out ]]
-	grep -q 'descriptors were lost' err
 }
 
 # A sender of one zero-length record with one descriptor: TYPE PATH.
@@ -889,8 +872,12 @@ send_mixed_load() {
 	local i
 	for ((i = 0; i < 10; i++)); do
 		timeout 10 "$FDSEND" -o /etc/hostname -f 0,0 "$sock" good </dev/null || return 1
-		timeout 10 "$FDSEND" -f "$(repeat_fd 0 10)" "$sock" too-many </dev/null || return 1
-		timeout 10 "$FDSEND" -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null || return 1
+		# A refused sender may see its message refused (exit 1): only
+		# a hang or a crash is a failure here.
+		timeout 10 "$FDSEND" -f "$(repeat_fd 0 10)" "$sock" too-many </dev/null
+		(($? < 2)) || return 1
+		timeout 10 "$FDSEND" -f "$(repeat_fd 0 40)" "$sock" cut-short </dev/null
+		(($? < 2)) || return 1
 	done
 }
 
@@ -901,12 +888,12 @@ send_mixed_load() {
 	before=$(fd_list "$rpid")
 	send_mixed_load
 	wait_count out '^message: "good"' 10
-	wait_count err 'refused a message with 10 descriptors' 10
-	wait_count err 'descriptors were lost' 10
+	wait_count err 'more than --max-fds 8 descriptors; closed its 10 descriptors' 10
+	wait_count err 'the kernel dropped descriptors' 10
 	[[ $(fd_list "$rpid") == "$before" ]]
 	kill -TERM "$rpid"
 	recv_wait
-	[[ $rstatus -eq 143 ]]
+	[[ $rstatus -eq 0 ]]
 }
 
 @test "fdrecv -n 0 with a COMMAND keeps its descriptors unchanged through good, refused and truncated messages" {
@@ -916,13 +903,13 @@ send_mixed_load() {
 	before=$(fd_list "$rpid")
 	send_mixed_load
 	wait_count ran '^3$' 10
-	wait_count err 'refused a message with 10 descriptors' 10
-	wait_count err 'descriptors were lost' 10
+	wait_count err 'more than --max-fds 8 descriptors; closed its 10 descriptors' 10
+	wait_count err 'the kernel dropped descriptors' 10
 	[[ $(wc -l <ran) -eq 10 ]]
 	[[ $(fd_list "$rpid") == "$before" ]]
 	kill -TERM "$rpid"
 	recv_wait
-	[[ $rstatus -eq 143 ]]
+	[[ $rstatus -eq 0 ]]
 }
 
 @test "fdsend checks every descriptor before filling closed stdio, however long the list" {

@@ -90,7 +90,7 @@ setup() {
 	    data += msg
 	    got += fds
 	names = [os.readlink("/proc/self/fd/%d" % fd).rsplit("/", 1)[1] for fd in got]
-	print(data.rstrip(b"\0").decode(), len(got), names == ["f%d" % i for i in range(600)])
+	print(repr(data), len(got), names == ["f%d" % i for i in range(600)])
 	EOF
 	ppid=$!
 	python3 - "$FDSEND" "$sock" <<-'EOF'
@@ -98,8 +98,37 @@ setup() {
 	fds = [os.open("f%d" % i, os.O_RDONLY) for i in range(600)]
 	for fd in fds:
 	    os.set_inheritable(fd, True)
-	os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", ",".join(map(str, fds)), sys.argv[2], "x"])
+	os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", ",".join(map(str, fds)), sys.argv[2], "xyz"])
 	EOF
 	wait "$ppid"
-	[ "$(cat out)" = 'x 600 True' ]
+	# Three batches, three bytes: nothing added.
+	[ "$(cat out)" = "b'xyz' 600 True" ]
+}
+
+@test "Python takes the padding off a message shorter than its batches by the rule of fdsend(1)" {
+	python3 - "$sock" >out 3>&- <<-'EOF' &
+	import os, socket, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind(sys.argv[1]); s.listen()
+	c, _ = s.accept()
+	data, got = b"", []
+	while True:
+	    msg, fds, flags, _ = socket.recv_fds(c, 4096, 253)
+	    if not msg and not fds:
+	        break
+	    data += msg
+	    got += fds
+	# The rule: a trailer of NUL, "fdpad=", 8 hex digits and a newline,
+	# after that many NUL bytes of padding.
+	t = data[-16:]
+	assert t[:7] == b"\0fdpad=" and t[15:] == b"\n", data
+	pad = int(t[7:15], 16)
+	body = data[:-16]
+	assert body[len(body) - pad:] == b"\0" * pad
+	print(repr(body[:len(body) - pad]), len(got))
+	EOF
+	ppid=$!
+	"$FDSEND" -w 5 -f "$(repeat_fd 0 1000)" "$sock" hi </dev/null
+	wait "$ppid"
+	[ "$(cat out)" = "b'hi' 1000" ]
 }

@@ -141,6 +141,6 @@ s.connect(sys.argv[1]); s.recv(10)' "$sock"
 	spid=$!
 	run -1 --separate-stderr "$FDRECV" -c -w 5 --allow-uid 12345 -p "$sock"
 	kill "$spid"; wait "$spid" || true
-	[[ $stderr =~ ^fdrecv:\ .*:\ refused\ peer\ pid\ [0-9]+\ uid\ $(id -u)\ gid\ $(id -g)$ ]]
+	[[ $stderr =~ ^fdrecv:\ .*:\ refused\ peer\ pid\ [0-9]+\ uid\ $(id -u)\ gid\ $(id -g):\ not\ allowed\ by\ --allow-uid\ or\ --allow-gid$ ]]
 	[ -z "$output" ]
 }

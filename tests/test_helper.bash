@@ -71,6 +71,17 @@ wait_for() {
 	return 1
 }
 
+# Wait (up to 5 s) until FILE has at least N lines matching the regex.
+wait_count() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		(($(grep -Ec -- "$2" "$1" 2>/dev/null || true) >= $3)) && return 0
+		sleep 0.01
+	done
+	echo "fewer than $3 '$2' in $1 after 5 s" >&2
+	return 1
+}
+
 # The descriptors a process has open, as one sorted line.
 fd_list() {
 	ls "/proc/$1/fd" | sort -n | tr '\n' ' '
@@ -105,6 +116,14 @@ wait_socket() {
 # where EXPR uses d for the object, e.g. 'd["fds"][0]["type"]'.
 json_get() {
 	python3 -c 'import json, sys; d = json.loads(open(sys.argv[1]).readline()); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# A comma-separated list of N copies of descriptor FD, for -f.
+repeat_fd() {
+	local fd=$1 n=$2 s i
+	s=$fd
+	for ((i = 1; i < n; i++)); do s+=",$fd"; done
+	printf '%s' "$s"
 }
 
 need() {

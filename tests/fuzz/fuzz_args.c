@@ -114,6 +114,35 @@ check_seconds(const char *s)
 	CHECK(ms >= 0 && ms == ref);
 }
 
+/* BYTES with an optional K, M or G, 1 to max: by hand, in 128-bit. */
+static void
+check_size(const char *s)
+{
+	static const size_t maxes[] = { 1, 1024, (size_t)16 << 20, SIZE_MAX / 4, SIZE_MAX };
+	unsigned __int128 ref = 0;
+	const char *p = s;
+	int digits = 0, shift = 0, big = 0;
+	size_t i;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		ref = ref * 10 + (unsigned)(*p - '0');
+		if (ref > (unsigned __int128)ULLONG_MAX)
+			big = 1;
+	}
+	if (*p == 'K' || *p == 'M' || *p == 'G')
+		shift = *p == 'K' ? 10 : *p == 'M' ? 20 : 30, p++;
+	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++) {
+		int ok = digits && *p == '\0' && !big && ref > 0 &&
+		    (ref << shift) <= maxes[i];
+		size_t v = 0;
+
+		if (arg_size(s, maxes[i], &v) < 0)
+			CHECK(!ok);
+		else
+			CHECK(ok && v == (size_t)(ref << shift));
+	}
+}
+
 static void
 check_type(const char *s)
 {
@@ -347,6 +376,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_uint(s);
 	check_seconds(s);
+	check_size(s);
 	check_type(s);
 	check_mode(s);
 	check_unescape(s);

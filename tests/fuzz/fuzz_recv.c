@@ -4,16 +4,18 @@
  * The input describes a socketpair, a few sendmsg calls with payload bytes
  * and SCM_RIGHTS descriptors (and perhaps credentials), and how the
  * receiving end is set up; fdp_recv then gets one message, and the checks
- * are those of fdpass.h: a message is exactly what was sent, its
- * descriptors all arrived, in order, close-on-exec; a failure leaves no
- * descriptor behind; and after each run the process holds the same
- * descriptors as before it.
+ * are those of fdpass.h: a message is exactly what was sent (as
+ * fdp_unframe reads it), its descriptors all arrived, in order,
+ * close-on-exec; a failure leaves no descriptor behind; and after each run
+ * the process holds the same descriptors as before it. With F_FRAMED
+ * (the top bit of the count of calls), one fdp_send sends the message
+ * instead, and what arrives must be exactly what it was given.
  *
  * Input layout (missing bytes read as 0):
  *   [0] socket type: stream, seqpacket or dgram
  *   [1] flags (F_* below)
  *   [2] with F_RLIMIT: descriptor numbers left free under RLIMIT_NOFILE
- *   [3] number of sendmsg calls, at most MAX_SENDS
+ *   [3] number of sendmsg calls, at most MAX_SENDS; F_FRAMED
  *   then 3 bytes per call: descriptors (0 to 253), data length, and the
  *   sources of the descriptors (2 bits each, cycling)
  *   the rest: payload bytes, used in turn (and cycled) by the calls
@@ -49,12 +51,17 @@ enum {
 	F_PASSPIDFD = 1 << 4,   /* receiver gets an SCM_PIDFD it never asked for */
 	F_SPLIT = 1 << 5,       /* two SCM_RIGHTS headers in one sendmsg */
 	F_LONG = 1 << 6,        /* data lengths times 32: past the 4096 first read */
-	F_HUGE = 1 << 7,        /* the first call sends more than FDP_DGRAM_MAX */
+	F_HUGE = 1 << 7,        /* the first call sends more than MAX_MSG */
 };
+
+#define F_FRAMED 0x80
+
+/* The longest message taken. */
+#define MAX_MSG (1024 * 1024)
 
 #define MAX_SENDS 8
 #define MAX_TOTAL_FDS 1024
-#define HUGE_LEN (FDP_DGRAM_MAX + 1)
+#define HUGE_LEN (MAX_MSG + 1)
 #define MAX_SEND (HUGE_LEN + 255 * 32)
 #define MAX_DATA (MAX_SEND + MAX_SENDS * 255 * 32)
 
@@ -165,6 +172,7 @@ struct expect {
 	size_t nfds;
 	size_t records;         /* dgram and seqpacket: records sent */
 	int trunc;              /* the first record is too long to take */
+	int framed;             /* sent by fdp_send: data is the message itself */
 };
 
 /*
@@ -238,15 +246,53 @@ send_one(int w, const unsigned char *buf, size_t len, size_t nfds, unsigned patt
 	return r;
 }
 
+/* One fdp_send of a message of up to 64 KiB with up to 1020 descriptors
+ * (253 on a record): what arrives must be exactly that. */
+static void
+send_framed(int w, struct input *in, struct expect *x)
+{
+	static int fds[MAX_TOTAL_FDS];
+	size_t len = byte(in) * 256 + byte(in), nfds = byte(in) * 4, i;
+	unsigned pattern = byte(in);
+
+	if (x->type != SOCK_STREAM && nfds > FDP_MAX_FDS)
+		nfds = FDP_MAX_FDS;
+	for (i = 0; i < len; i++)
+		x->data[i] = in->n ? in->p[i % in->n] : 0;
+	for (i = 0; i < nfds; i++) {
+		unsigned src = (pattern >> (2 * (i % 4))) & 3;
+
+		fds[i] = fcntl(sources[src], F_DUPFD_CLOEXEC, 0);
+		CHECK(fds[i] >= 0);
+		x->ids[i] = source_id[src];
+	}
+	x->framed = 1;
+	if (fdp_send(w, x->type, x->data, len, fds, nfds, 0) == 0) {
+		x->len = len;
+		x->nfds = nfds;
+		x->records = 1;
+	} else {
+		/* Full: nothing to check but that nothing leaks. */
+		CHECK(errno == ETIMEDOUT || errno == ENOBUFS);
+		x->framed = 2;
+	}
+	fdp_close_all(fds, nfds);
+}
+
 /* Send what the input describes; fill in what must arrive. */
 static void
 send_all(int w, struct input *in, unsigned flags, struct expect *x)
 {
 	static unsigned char buf[MAX_SEND];
 	static struct ident ids[FDP_MAX_FDS];
-	unsigned nsends = byte(in) % (MAX_SENDS + 1), i;
+	unsigned n = byte(in), nsends = (n & ~F_FRAMED) % (MAX_SENDS + 1), i;
 	unsigned hdr[MAX_SENDS][3];
 	size_t budget = MAX_TOTAL_FDS, off = 0;
+
+	if (n & F_FRAMED) {
+		send_framed(w, in, x);
+		return;
+	}
 
 	/* The headers first: what follows them is the payload pool. */
 	for (i = 0; i < nsends; i++) {
@@ -290,7 +336,7 @@ send_all(int w, struct input *in, unsigned flags, struct expect *x)
 		} else {
 			CHECK((size_t)r == len);
 			/* One record is one message: the first one. */
-			if (x->records++ == 0 && len > FDP_DGRAM_MAX) {
+			if (x->records++ == 0 && len > MAX_MSG) {
 				x->trunc = 1;
 				x->nfds = nfds;
 			} else if (x->records == 1) {
@@ -319,7 +365,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Not a memset: data is over a megabyte, and only len bytes count. */
 	x.len = x.nfds = x.records = 0;
-	x.trunc = 0;
+	x.trunc = x.framed = 0;
 	x.type = types[byte(&in) % 3];
 	flags = byte(&in);
 	slack = byte(&in);
@@ -345,17 +391,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rl.rlim_cur = (rlim_t)highest + 1 + slack;
 		lowered = rl.rlim_cur < saved.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl) == 0;
 	}
-	r = fdp_recv(sv[0], x.type, &m, timeout);
+	r = fdp_recv(sv[0], x.type, &m, MAX_MSG, timeout);
 	e = errno;
 	if (lowered)
 		CHECK(setrlimit(RLIMIT_NOFILE, &saved) == 0);
 	errno = e;
 
-	if (r == 1) {
+	if (x.framed == 2) {
+		/* fdp_send gave up part way: anything but a leak will do. */
+		CHECK(r == 1 || r == 0 || (r == -1 && m.nfds == 0));
+	} else if (r == 1) {
 		/* Exactly what was sent: bytes, and every descriptor in order. */
+		size_t want = x.framed ? x.len : fdp_unframe((const char *)x.data, x.len);
+
 		CHECK(!x.trunc);
-		CHECK(m.len == x.len);
-		CHECK(x.len == 0 || memcmp(m.data, x.data, x.len) == 0);
+		CHECK(x.type != SOCK_STREAM || x.len <= MAX_MSG);
+		CHECK(m.len == want);
+		CHECK(want == 0 || memcmp(m.data, x.data, want) == 0);
 		CHECK(m.nfds == x.nfds);
 		for (i = 0; i < m.nfds; i++) {
 			struct ident id = identify(m.fds[i]);
@@ -371,18 +423,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.has_cred)
 			CHECK(m.pid == getpid() && m.uid == getuid() && m.gid == getgid());
 		/* A seqpacket record of nothing is EOF; a dgram one is not. */
-		CHECK(x.type != SOCK_SEQPACKET || x.len > 0 || x.nfds > 0);
+		CHECK(x.framed || x.type != SOCK_SEQPACKET || x.len > 0 || x.nfds > 0);
 	} else if (r == 0) {
 		/* "The peer closed without sending anything." */
 		CHECK(m.nfds == 0 && m.len == 0);
-		CHECK(x.len == 0 && x.nfds == 0 && x.type != SOCK_DGRAM && !x.trunc);
+		CHECK(x.len == 0 && x.nfds == 0 && x.type != SOCK_DGRAM && !x.trunc && !x.framed);
 	} else {
 		CHECK(r == -1 && m.nfds == 0);
 		if (e == EBADMSG) {
-			/* Only a short limit or a huge record cuts a message here;
-			 * what did arrive of it was closed. */
-			CHECK((lowered && m.lost == MSG_CTRUNC && m.closed <= x.nfds) ||
-			    (x.trunc && m.lost == MSG_TRUNC && m.closed == x.nfds));
+			/* Only a short limit drops descriptors; what did
+			 * arrive of the message was closed. */
+			CHECK(lowered && m.closed <= x.nfds);
+		} else if (e == EMSGSIZE) {
+			/* A record or a stream longer than the bound is
+			 * refused, and what did arrive of it closed. */
+			CHECK((x.trunc && m.closed == x.nfds) ||
+			    (x.type == SOCK_STREAM && x.len > MAX_MSG && m.closed <= x.nfds));
 		} else {
 			CHECK(e == ETIMEDOUT && x.type == SOCK_DGRAM && x.records == 0);
 		}

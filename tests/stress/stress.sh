@@ -1,10 +1,14 @@
 #!/bin/sh
 # make stress: one `fdrecv -n 0 -j` against two senders running at the same
 # time, each doing STRESS_N handoffs, every handoff its own fdsend process
-# passing a descriptor and a message of its own ("A-17", "B-17").
+# passing a descriptor and a message of its own ("A-17", "B-17"). In the
+# mix: a peer that connects and never sends a byte, held open for the whole
+# run, and a third sender whose messages (STRESS_N / 10 of them) carry one
+# descriptor too many for --max-fds and are refused.
 #
-# Fails unless every message arrived exactly once, each with the sender's
-# descriptor, and fdrecv holds as many descriptors after the run as before.
+# Fails unless every good message arrived exactly once, each with the
+# sender's descriptor, every refused one was refused and none reported, and
+# fdrecv holds as many descriptors after the run as before.
 #
 # FDSEND, FDRECV: the programs (default: the ones in the top directory;
 # relative paths are taken from there). STRESS_N: handoffs per sender.
@@ -28,9 +32,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/fdstress.XXXXXX")
 tmp=$(cd "$tmp" && pwd -P)
 sock=$tmp/s.sock
 rpid=
+idle=
 cleanup() {
 	if [ -n "$rpid" ]; then
 		kill "$rpid" 2>/dev/null || :
+	fi
+	if [ -n "$idle" ]; then
+		kill "$idle" 2>/dev/null || :
 	fi
 	rm -rf "$tmp"
 }
@@ -69,7 +77,7 @@ sender() {
 echo A >"$tmp/A.file"
 echo B >"$tmp/B.file"
 
-"$FDRECV" -n 0 -j "$sock" >"$tmp/out" 2>"$tmp/err" &
+"$FDRECV" -n 0 -j --max-fds 1 "$sock" >"$tmp/out" 2>"$tmp/err" &
 rpid=$!
 i=0
 while [ ! -S "$sock" ]; do
@@ -80,12 +88,32 @@ while [ ! -S "$sock" ]; do
 done
 before=$(nfds "$rpid")
 
+# The idle peer: connected for the whole run, never sending a byte.
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(3600)
+' "$sock" &
+idle=$!
+
+# The refused sender: two descriptors where --max-fds takes one.
+refused() {
+	i=1
+	while [ "$i" -le "$((N / 10))" ]; do
+		"$FDSEND" -T 10 -f 3,3 "$sock" "R-$i" 3<"$tmp/A.file" 2>/dev/null || :
+		i=$((i + 1))
+	done
+}
+
 start=$(now_ns)
 sender A 2>"$tmp/A.err" &
 apid=$!
 sender B 2>"$tmp/B.err" &
 bpid=$!
-wait "$apid" "$bpid"
+refused &
+cpid=$!
+wait "$apid" "$bpid" "$cpid"
 
 # Every fdsend has returned, so every message is in fdrecv's queue: wait
 # until it has written them all, or until it stops making progress.
@@ -102,8 +130,11 @@ done
 end=$(now_ns)
 kill -0 "$rpid" 2>/dev/null || fail "fdrecv died: $(cat "$tmp/err")"
 
-# The last message's descriptors are closed just after its line is
-# written: give fdrecv a moment to get back to accept().
+# The idle peer goes; the last message's descriptors are closed just after
+# its line is written: give fdrecv a moment to get back to its loop.
+kill "$idle"
+wait "$idle" 2>/dev/null || :
+idle=
 i=0
 after=$(nfds "$rpid")
 while [ "$after" -ne "$before" ] && [ "$i" -lt 200 ]; do
@@ -116,8 +147,9 @@ kill "$rpid"
 status=0
 wait "$rpid" 2>/dev/null || status=$?
 rpid=
-# SIGTERM is how it is stopped; anything else means it went wrong first.
-[ "$status" -eq 143 ] || fail "fdrecv exited with status $status: $(cat "$tmp/err")"
+# SIGTERM is how a -n 0 receiver is stopped, with status 0; anything else
+# means it went wrong first.
+[ "$status" -eq 0 ] || fail "fdrecv exited with status $status: $(cat "$tmp/err")"
 
 echo "$N" "$before" "$after" "$start" "$end" | awk '{
 	n = 2 * $1; s = ($5 - $4) / 1e9
@@ -136,9 +168,15 @@ for s in A B; do
 		problems=1
 	fi
 done
-if [ -s "$tmp/err" ]; then
+# Every refusal, and nothing else, on fdrecv's standard error.
+refusals=$(grep -c 'more than --max-fds 1 descriptors; closed its 2 descriptors$' "$tmp/err" || :)
+if [ "$refusals" -ne "$((N / 10))" ]; then
+	echo "stress: $refusals refusals, not $((N / 10))" >&2
+	problems=1
+fi
+if grep -v 'more than --max-fds 1 descriptors; closed its 2 descriptors$' "$tmp/err" >"$tmp/other"; then
 	echo "stress: fdrecv complained:" >&2
-	sort "$tmp/err" | uniq -c | sort -rn | head -5 >&2
+	sort "$tmp/other" | uniq -c | sort -rn | head -5 >&2
 	problems=1
 fi
 
