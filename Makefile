@@ -19,7 +19,7 @@ CORE = addr.o msg.o args.o describe.o report.o proc.o notify.o
 FDSEND_OBJS = fdsend.o $(CORE)
 FDRECV_OBJS = fdrecv.o cat.o handoff.o $(CORE)
 HEADERS = src/fdpass.h src/args.h src/describe.h src/report.h src/proc.h \
-	src/notify.h src/cat.h src/handoff.h
+	src/notify.h src/cat.h src/handoff.h src/compat.h
 
 BATS = bats
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -9,11 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "fdpass.h"
-
-#ifndef SCM_PIDFD
-#define SCM_PIDFD 0x04
-#endif
 
 void
 fdp_close_all(const int *fds, size_t n)
@@ -66,7 +63,7 @@ send_batch(int sock, const char *p, size_t n, const int *fds, size_t nfds, int t
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	do {
-		ssize_t r = sendmsg(sock, &mh, flags);
+		ssize_t r = compat_sendmsg(sock, &mh, flags);
 
 		if (r < 0) {
 			if (errno == EINTR)
