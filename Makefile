@@ -15,10 +15,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) $(CPPFL
 
 # Objects and programs go to $(O); the sanitizer build uses another.
 O = .
-CORE = addr.o msg.o args.o describe.o report.o proc.o notify.o
+CORE = addr.o msg.o args.o ids.o describe.o report.o proc.o notify.o
 FDSEND_OBJS = fdsend.o $(CORE)
 FDRECV_OBJS = fdrecv.o cat.o handoff.o $(CORE)
-HEADERS = src/fdpass.h src/args.h src/describe.h src/report.h src/proc.h \
+HEADERS = src/fdpass.h src/args.h src/ids.h src/describe.h src/report.h src/proc.h \
 	src/notify.h src/cat.h src/handoff.h src/compat.h
 
 BATS = bats
@@ -51,7 +51,7 @@ FUZZ_O = build-fuzz
 FUZZ_SECONDS = 30
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARNINGS) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRC = src/args.c src/addr.c src/msg.c
+FUZZ_SRC = src/args.c src/ids.c src/addr.c src/msg.c
 FUZZERS = fuzz_args fuzz_recv
 
 $(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_SRC) $(HEADERS) Makefile
