@@ -98,6 +98,20 @@ compat_sendmsg(int fd, const struct msghdr *mh, int flags)
 #define compat_sendmsg sendmsg
 #endif
 
+/*
+ * musl before 1.2.4 compares a size_t with a pointer difference in
+ * CMSG_NXTHDR, which clang reports (-Wsign-compare) wherever the macro is
+ * used. The same test with the difference cast (the header lies inside
+ * the buffer: it is never negative), on musl's own helper macros.
+ */
+#if defined(__MHDR_END) && defined(__CMSG_LEN) && defined(__CMSG_NEXT)
+#undef CMSG_NXTHDR
+#define CMSG_NXTHDR(mh, c) ((c)->cmsg_len < sizeof(struct cmsghdr) || \
+	(size_t)(__MHDR_END(mh) - (unsigned char *)(c)) <= \
+	__CMSG_LEN(c) + sizeof(struct cmsghdr) ? (struct cmsghdr *)0 : \
+	(struct cmsghdr *)__CMSG_NEXT(c))
+#endif
+
 /* The control message of a pidfd (Linux 6.5): a cmsg type, the same on
  * every architecture. */
 #ifndef SCM_PIDFD
