@@ -32,8 +32,8 @@ load test_helper
 }
 
 # A copy of the sources in $src, to build afresh without touching the
-# programs under test; make runs there without the flags of the make
-# that may be running the suite.
+# programs under test. make runs there as from a clean shell: a make
+# running the suite exports its variables (STATIC, O, CC, ...).
 fresh_copy() {
 	need make
 	need readelf
@@ -43,7 +43,7 @@ fresh_copy() {
 }
 
 fresh_make() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" "$@"
+	env -i PATH="$PATH" make -s -C "$src" "$@"
 }
 
 has_interpreter() {
