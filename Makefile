@@ -109,13 +109,20 @@ stress: all
 BENCH_O = $(O)/build-bench
 BENCH_PROGS = $(BENCH_O)/min_send $(BENCH_O)/min_recv $(BENCH_O)/sink $(BENCH_O)/driver
 
-$(BENCH_PROGS): $(BENCH_O)/%: bench/%.c Makefile
+$(BENCH_PROGS): $(BENCH_O)/%: bench/%.c src/compat.h Makefile
 	@mkdir -p $(BENCH_O)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
+# The static rows: the pair of make static against the minimal pair built
+# the same way (FDSEND_STATIC and FDRECV_STATIC may name others).
+STATIC_BENCH_O = $(STATIC_O)/build-bench
+
 bench: all $(BENCH_PROGS)
+	$(MAKE) STATIC=1 O=$(STATIC_O) all $(STATIC_BENCH_O)/min_send $(STATIC_BENCH_O)/min_recv
 	FDSEND=$${FDSEND:-$(O)/fdsend} FDRECV=$${FDRECV:-$(O)/fdrecv} \
-		$(BENCH_O)/driver $(BENCH_O) bench
+		FDSEND_STATIC=$${FDSEND_STATIC:-$(STATIC_O)/fdsend} \
+		FDRECV_STATIC=$${FDRECV_STATIC:-$(STATIC_O)/fdrecv} \
+		$(BENCH_O)/driver $(BENCH_O) bench $(STATIC_BENCH_O)
 
 demo: all
 	@sh tests/demo.sh ./fdsend ./fdrecv
