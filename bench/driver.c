@@ -1389,6 +1389,13 @@ main(int argc, char **argv)
 		    sys_send[MIN], nsys_send[MIN]);
 		strace_diff("fdrecv -n 1 --expect 1 fd:3", sys_recv[PROJ], nsys_recv[PROJ],
 		    sys_recv[MIN], nsys_recv[MIN]);
+		if (have[STAT]) {
+			printf("and the static pair beyond the minimal static pair's:\n");
+			strace_diff("fdsend -f 0 SOCKET", sys_send[STAT], nsys_send[STAT],
+			    sys_send[MIN_STAT], nsys_send[MIN_STAT]);
+			strace_diff("fdrecv -p -n 1 --expect 1 fd:3", sys_recv[STAT],
+			    nsys_recv[STAT], sys_recv[MIN_STAT], nsys_recv[MIN_STAT]);
+		}
 	} else {
 		printf("syscalls: not counted: %s is missing or cannot trace\n", cfg.strace);
 	}
