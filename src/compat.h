@@ -4,11 +4,11 @@
  * (Debian's musl-gcc, which sees no kernel headers); a file that needs
  * something from here includes this header and nothing else for it.
  *
- * Each definition below is the kernel's ABI, which never changes, and is
- * made only where the libc did not already provide it. A function the
- * libc does not wrap is called through syscall(2) under a name of our own,
- * which a macro maps the usual name to: should a later libc declare the
- * function too, nothing clashes. To add one, follow close_range().
+ * The constants are the kernel's ABI, which never changes, defined only
+ * where the libc and headers did not. A function the libc does not wrap
+ * is called through syscall(2) under a name of our own, which a macro maps
+ * the usual name to: should a later libc declare the function too, nothing
+ * clashes. To add one, follow close_range().
  */
 #ifndef COMPAT_H
 #define COMPAT_H
