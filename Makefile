@@ -7,19 +7,39 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 
+# Objects and programs go to $(O); the sanitizer and static builds use
+# their own.
+O = .
+STATIC_O = build-static
+
+# The static build (make static, or STATIC=1 with any target): with
+# musl-gcc where it is installed, unless CC is set; else glibc. Static
+# binaries are copied where nothing else is (a container, an initramfs):
+# no debugging sections unless CFLAGS asks, and unused functions dropped.
+# User and group names come from /etc/passwd and /etc/group (src/ids.c).
+ifdef STATIC
+O = $(STATIC_O)
+ifeq ($(origin CC),default)
+CC := $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo cc)
+endif
+CFLAGS ?= -O2
+MODE_CFLAGS = -ffunction-sections -fdata-sections -DIDS_FROM_FILES
+MODE_LDFLAGS = -static -Wl,--gc-sections
+endif
+
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
-# The language, the warnings and the version are not the user's to lose
-# by setting CFLAGS; everything else is.
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
+# The language, the warnings, the version and what the build mode needs
+# are not the user's to lose by setting CFLAGS; everything else is.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) $(MODE_CFLAGS) \
+	$(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(MODE_LDFLAGS)
 
-# Objects and programs go to $(O); the sanitizer build uses another.
-O = .
-CORE = addr.o msg.o args.o describe.o report.o proc.o notify.o
+CORE = addr.o msg.o args.o ids.o describe.o report.o proc.o notify.o
 FDSEND_OBJS = fdsend.o $(CORE)
 FDRECV_OBJS = fdrecv.o serve.o cat.o handoff.o $(CORE)
-HEADERS = src/fdpass.h src/args.h src/describe.h src/report.h src/proc.h \
-	src/notify.h src/cat.h src/handoff.h src/serve.h
+HEADERS = src/fdpass.h src/args.h src/ids.h src/describe.h src/report.h src/proc.h \
+	src/notify.h src/cat.h src/handoff.h src/serve.h src/compat.h
 
 BATS = bats
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -27,10 +47,10 @@ SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 all: $(O)/fdsend $(O)/fdrecv
 
 $(O)/fdsend: $(FDSEND_OBJS:%=$(O)/obj/%)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(FDSEND_OBJS:%=$(O)/obj/%)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(FDSEND_OBJS:%=$(O)/obj/%)
 
 $(O)/fdrecv: $(FDRECV_OBJS:%=$(O)/obj/%)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(FDRECV_OBJS:%=$(O)/obj/%)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(FDRECV_OBJS:%=$(O)/obj/%)
 
 $(O)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(O)/obj
@@ -43,6 +63,13 @@ check: all
 check-sanitize:
 	$(MAKE) O=build-sanitize CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" check
 
+static:
+	$(MAKE) STATIC=1 O=$(STATIC_O) all
+
+# The whole suite against the static binaries.
+check-static:
+	$(MAKE) STATIC=1 O=$(STATIC_O) check
+
 # libFuzzer on the parsers and the receive path, built with clang into
 # $(FUZZ_O) and run FUZZ_SECONDS each; a crash, leak or hang fails the
 # target and leaves the input that caused it in $(FUZZ_O).
@@ -51,7 +78,7 @@ FUZZ_O = build-fuzz
 FUZZ_SECONDS = 30
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARNINGS) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRC = src/args.c src/addr.c src/msg.c
+FUZZ_SRC = src/args.c src/ids.c src/addr.c src/msg.c
 FUZZERS = fuzz_args fuzz_recv
 
 $(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_SRC) $(HEADERS) Makefile
@@ -82,23 +109,43 @@ stress: all
 BENCH_O = $(O)/build-bench
 BENCH_PROGS = $(BENCH_O)/min_send $(BENCH_O)/min_recv $(BENCH_O)/sink $(BENCH_O)/driver
 
-$(BENCH_PROGS): $(BENCH_O)/%: bench/%.c Makefile
+$(BENCH_PROGS): $(BENCH_O)/%: bench/%.c src/compat.h Makefile
 	@mkdir -p $(BENCH_O)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# The static rows: the pair of make static against the minimal pair built
+# the same way (FDSEND_STATIC and FDRECV_STATIC may name others).
+STATIC_BENCH_O = $(STATIC_O)/build-bench
 
 bench: all $(BENCH_PROGS)
+	$(MAKE) STATIC=1 O=$(STATIC_O) all $(STATIC_BENCH_O)/min_send $(STATIC_BENCH_O)/min_recv
 	FDSEND=$${FDSEND:-$(O)/fdsend} FDRECV=$${FDRECV:-$(O)/fdrecv} \
-		$(BENCH_O)/driver $(BENCH_O) bench
+		FDSEND_STATIC=$${FDSEND_STATIC:-$(STATIC_O)/fdsend} \
+		FDRECV_STATIC=$${FDRECV_STATIC:-$(STATIC_O)/fdrecv} \
+		$(BENCH_O)/driver $(BENCH_O) bench $(STATIC_BENCH_O)
 
 demo: all
 	@sh tests/demo.sh ./fdsend ./fdrecv
 
+# After make static, make install installs the static pair (the one built
+# last, if there are both); otherwise the one in $(O), built if need be.
+ifeq ($(STATIC)$(origin O),file)
+ifeq ($(shell [ $(STATIC_O)/fdsend -nt fdsend ] && echo y),y)
+INSTALL_STATIC = 1
+endif
+endif
+
+ifdef INSTALL_STATIC
+install:
+	$(MAKE) STATIC=1 O=$(STATIC_O) install
+else
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	cp $(O)/fdsend $(O)/fdrecv $(DESTDIR)$(BINDIR)/
 	cp man/fdsend.1 man/fdrecv.1 $(DESTDIR)$(MANDIR)/man1/
 	cp completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdsend
 	cp completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdrecv
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/fdsend $(DESTDIR)$(BINDIR)/fdrecv \
@@ -109,6 +156,6 @@ lint:
 	mandoc -Tlint -Wwarning man/fdsend.1 man/fdrecv.1
 
 clean:
-	rm -rf fdsend fdrecv obj build-sanitize build-bench $(FUZZ_O)
+	rm -rf fdsend fdrecv obj build-sanitize build-bench $(STATIC_O) $(FUZZ_O)
 
-.PHONY: all bench check check-sanitize demo fuzz stress install uninstall lint clean
+.PHONY: all bench check check-sanitize check-static static demo fuzz stress install uninstall lint clean

@@ -9,12 +9,16 @@
  *   - runs passing 1000 descriptors each (batches of at most 253);
  *   - `fdrecv -C` copying a large file into a pipe, against `cat FILE |`;
  *   - the peak RSS of the senders and of the receivers;
- *   - the syscalls of one plain sender run (strace -f -c), loader included.
+ *   - the syscalls of one plain sender run (strace -f -c), loader included;
+ *   - the same for the static pair of `make static`, against the minimal
+ *     pair linked statically too, and the size of each static binary.
  *
- *     driver HELPERDIR SCRIPTDIR
+ *     driver HELPERDIR SCRIPTDIR [STATICDIR]
  *
- * HELPERDIR holds min_send, min_recv and sink; SCRIPTDIR the .py files.
- * The environment names the programs under test (FDSEND, FDRECV) and sets
+ * HELPERDIR holds min_send, min_recv and sink; SCRIPTDIR the .py files;
+ * STATICDIR min_send and min_recv linked statically. The environment
+ * names the programs under test (FDSEND, FDRECV; FDSEND_STATIC and
+ * FDRECV_STATIC, whose rows need STATICDIR too) and sets
  * the sizes: BENCH_ROUNDS, BENCH_BLOCKS, BENCH_HANDOFFS, BENCH_PY_HANDOFFS,
  * BENCH_FDS, BENCH_FDS_RUNS, BENCH_CAT_MIB, BENCH_TMPDIR, BENCH_PYTHON,
  * BENCH_STRACE; BENCH_STRICT=1 makes a missed target fail the run. The
@@ -34,10 +38,15 @@
  *     connections in order, has got to it.
  *   - Timed senders start with posix_spawn, the cheapest way, so that the
  *     driver's own cost dilutes the ratios least. RSS is measured on
- *     senders started with fork instead: a child started by vfork, as
- *     posix_spawn does, reports the parent's peak RSS as its own (the
- *     kernel records the old mm's high-water mark at exec), whereas a
- *     forked child starts from the driver's few anonymous pages.
+ *     senders and receivers started with fork instead, and traced: the
+ *     kernel holds each at its exit (PTRACE_O_TRACEEXIT; no system call
+ *     is stopped) while the driver reads VmHWM, the high-water mark of
+ *     the program's own memory map, from /proc/PID/status. A child's
+ *     ru_maxrss is no use for a static program: it also counts the pages
+ *     the child had before exec (the driver's, copied at fork, more than
+ *     a static program ever uses), and the kernel sums RSS counters kept
+ *     per CPU only now and then, so it can miss 100 KiB or more. Where
+ *     ptrace is not allowed, ru_maxrss it is, with its floor printed.
  *   - Peak RSS is mostly pages of code: a fault maps up to 64 KiB of a
  *     file around it (fault-around), and address randomisation moves
  *     where those windows fall, so one sample can be 100 KiB off. Every
@@ -57,13 +66,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../src/compat.h"
 
 #define MAX_ROUNDS 32
 #define MAX_BLOCKS 32
@@ -75,24 +88,26 @@ extern char **environ;
  * PROJ runs fdrecv as the issue writes it, with its default report, which
  * describes every descriptor (fstat, readlink, fcntl each); PROJ_P runs
  * `fdrecv -p`, which prints only the message, like for like with the
- * minimal receiver's one line. Both use fdsend.
+ * minimal receiver's one line. Both use fdsend. STAT is the static pair
+ * (fdrecv -p), MIN_STAT the minimal pair linked statically.
  */
-enum { PROJ, MIN, PY, PROJ_P, NIMPL };
+enum { PROJ, MIN, PY, PROJ_P, STAT, MIN_STAT, NIMPL };
 static const char *const impl_name[NIMPL] = {
-	"fdsend/fdrecv", "minimal C", "python", "fdrecv -p"
+	"fdsend/fdrecv", "minimal C", "python", "fdrecv -p", "static", "minimal static"
 };
 
 static struct {
-	const char *fdsend, *fdrecv, *cat, *strace;
+	const char *fdsend, *fdrecv, *fdsend_static, *fdrecv_static, *cat, *strace;
 	char *min_send, *min_recv, *sink, *py_send, *py_recv, *python;
+	char *min_send_static, *min_recv_static;
 	int rounds, blocks, strict;
 	long handoffs, py_handoffs, fds, fds_runs, cat_mib;
 	/* Socket paths must fit in sun_path (108 bytes), so the directory too. */
 	char dir[96], sock[NIMPL][108], file[112], out_send[120], out_recv[120];
 } cfg;
 
-static int devnull = -1, lsock[NIMPL] = { -1, -1, -1, -1 };
-static int have[NIMPL], have_strace;
+static int devnull = -1, lsock[NIMPL] = { -1, -1, -1, -1, -1, -1 };
+static int have[NIMPL], have_strace, have_ptrace;
 
 /* The children not yet waited for: a run that stops half-way must not
  * leave receivers waiting for ever on a socket nobody will connect to. */
@@ -209,7 +224,8 @@ sender(struct args *a, int impl, int first, long count)
 	switch (impl) {
 	case PROJ:
 	case PROJ_P:
-		arg(a, cfg.fdsend);
+	case STAT:
+		arg(a, impl == STAT ? cfg.fdsend_static : cfg.fdsend);
 		arg(a, "-f");
 		if (count == 1) {
 			argnum(a, 0, first);
@@ -221,7 +237,8 @@ sender(struct args *a, int impl, int first, long count)
 		arg(a, cfg.sock[impl]);
 		break;
 	case MIN:
-		arg(a, cfg.min_send);
+	case MIN_STAT:
+		arg(a, impl == MIN ? cfg.min_send : cfg.min_send_static);
 		arg(a, cfg.sock[impl]);
 		argnum(a, 0, first);
 		argnum(a, 1, count);
@@ -245,10 +262,11 @@ receiver(struct args *a, int impl, long n, long expect, int cat)
 	switch (impl) {
 	case PROJ:
 	case PROJ_P:
-		arg(a, cfg.fdrecv);
+	case STAT:
+		arg(a, impl == STAT ? cfg.fdrecv_static : cfg.fdrecv);
 		if (cat)
 			arg(a, "-C");
-		else if (impl == PROJ_P)
+		else if (impl != PROJ)
 			arg(a, "-p");
 		arg(a, "-n");
 		argnum(a, 0, n);
@@ -257,7 +275,8 @@ receiver(struct args *a, int impl, long n, long expect, int cat)
 		arg(a, "fd:3");
 		break;
 	case MIN:
-		arg(a, cfg.min_recv);
+	case MIN_STAT:
+		arg(a, impl == MIN ? cfg.min_recv : cfg.min_recv_static);
 		arg(a, "fd:3");
 		argnum(a, 0, n);
 		argnum(a, 1, expect);
@@ -280,9 +299,10 @@ static const int reset_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE }
 
 /* fork and exec, with in and out as standard input and output and fd3 (if
  * not -1) as descriptor 3. Every descriptor of the driver's own is
- * close-on-exec, so the child gets only these and any left open on purpose. */
+ * close-on-exec, so the child gets only these and any left open on purpose.
+ * With traced, the child stops for the driver to trace it before exec. */
 static pid_t
-spawn_fork(char **argv, int in, int out, int fd3)
+spawn_child(char **argv, int in, int out, int fd3, int traced)
 {
 	sigset_t none;
 	size_t i;
@@ -294,6 +314,8 @@ spawn_fork(char **argv, int in, int out, int fd3)
 		track(pid, 0);
 		return pid;
 	}
+	if (traced && (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 || raise(SIGSTOP) != 0))
+		_exit(126);
 	for (i = 0; i < sizeof(reset_signals) / sizeof(reset_signals[0]); i++)
 		signal(reset_signals[i], SIG_DFL);
 	sigemptyset(&none);
@@ -305,6 +327,12 @@ spawn_fork(char **argv, int in, int out, int fd3)
 		_exit(126);
 	execvp(argv[0], argv);
 	_exit(127);
+}
+
+static pid_t
+spawn_fork(char **argv, int in, int out, int fd3)
+{
+	return spawn_child(argv, in, out, fd3, 0);
 }
 
 /* posix_spawn, for the timed senders: no copy of the driver's page tables. */
@@ -358,6 +386,108 @@ wait_ok(pid_t pid, struct rusage *ru, const char *what)
 	errx(1, "%s was killed by signal %d", what, WTERMSIG(st));
 }
 
+/* The next stop or the end of a traced child. */
+static int
+wait_stop(pid_t pid, const char *what)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			err(1, "wait %s", what);
+	return st;
+}
+
+static void
+resume(pid_t pid, int sig, const char *what)
+{
+	if (ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig) < 0)
+		err(1, "ptrace %s", what);
+}
+
+/* VmHWM of a process, in KiB; -1 if it cannot be read. */
+static long
+vm_hwm(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	long kib = -1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if ((p = strstr(buf, "VmHWM:")))
+			kib = strtol(p + 6, NULL, 10);
+	}
+	return kib;
+}
+
+/*
+ * A child whose peak RSS is wanted: traced from its stop before exec to
+ * just past exec, then left to run; peak() gets its figure at its exit.
+ */
+static pid_t
+spawn_peak(char **argv, int in, int out, int fd3)
+{
+	pid_t pid = spawn_child(argv, in, out, fd3, have_ptrace);
+	int st;
+
+	if (!have_ptrace)
+		return pid;
+	st = wait_stop(pid, argv[0]);
+	if (!WIFSTOPPED(st))
+		errx(1, "%s: did not stop to be traced", argv[0]);
+	if (ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)(PTRACE_O_TRACEEXEC |
+	    PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) < 0)
+		err(1, "ptrace %s", argv[0]);
+	resume(pid, 0, argv[0]);
+	/* Past exec before anything else: a receiver must be running when
+	 * the driver connects to it. An exec that fails ends at exit. */
+	st = wait_stop(pid, argv[0]);
+	if (!WIFSTOPPED(st))
+		errx(1, "%s: ended while being traced (status %d)", argv[0], st);
+	resume(pid, 0, argv[0]);
+	return pid;
+}
+
+/* Wait for a child of spawn_peak to end well; its peak RSS in KiB. */
+static double
+peak(pid_t pid, const char *what)
+{
+	struct rusage ru;
+	long kib = -1;
+	int st;
+
+	if (!have_ptrace) {
+		wait_ok(pid, &ru, what);
+		return (double)ru.ru_maxrss;
+	}
+	for (;;) {
+		st = wait_stop(pid, what);
+		if (!WIFSTOPPED(st))
+			break;
+		if (st >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8)) {
+			kib = vm_hwm(pid);
+			resume(pid, 0, what);
+		} else {
+			/* A signal for it: deliver it. */
+			resume(pid, WSTOPSIG(st), what);
+		}
+	}
+	track(0, pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		errx(1, "%s failed (status %d)", what, st);
+	if (kib < 0)
+		errx(1, "%s: no VmHWM at its exit", what);
+	return (double)kib;
+}
+
 /*
  * A handoff from the driver itself to impl's receiver: count descriptors
  * from first, in batches of MAX_FDS with a byte each, or with count 0
@@ -399,7 +529,7 @@ handoff(int impl, int first, long count)
 
 			memcpy(CMSG_DATA(c) + (size_t)i * sizeof(int), &fd, sizeof(int));
 		}
-		if (sendmsg(s, &mh, MSG_NOSIGNAL) != 1)
+		if (compat_sendmsg(s, &mh, MSG_NOSIGNAL) != 1)
 			err(1, "sendmsg %s", cfg.sock[impl]);
 		first += n;
 		count -= n;
@@ -458,7 +588,6 @@ static void
 round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 {
 	struct args ra[NIMPL], sa[NIMPL];
-	struct rusage ru;
 	pid_t rp[NIMPL], pid;
 	double t0;
 	int b, k, i;
@@ -466,7 +595,7 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 
 	for (i = 0; i < NIMPL; i++)
 		if (have[i])
-			rp[i] = spawn_fork(receiver(&ra[i], i, 1 + cfg.blocks * (runs[i] + 1),
+			rp[i] = spawn_peak(receiver(&ra[i], i, 1 + cfg.blocks * (runs[i] + 1),
 			    count, 0), devnull, devnull, lsock[i]);
 	/* Only now, so that the receivers do not inherit them. */
 	if (count > 1)
@@ -483,9 +612,8 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 			i = (r + b + k) % NIMPL;
 			if (!have[i])
 				continue;
-			pid = spawn_fork(sa[i].v, devnull, devnull, -1);
-			wait_ok(pid, &ru, sa[i].v[0]);
-			add(&sc->send_rss[i], r, (double)ru.ru_maxrss);
+			pid = spawn_peak(sa[i].v, devnull, devnull, -1);
+			add(&sc->send_rss[i], r, peak(pid, sa[i].v[0]));
 
 			t0 = now_ns();
 			for (j = 0; j < runs[i]; j++) {
@@ -496,8 +624,7 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 				handoff(i, 0, 0);
 			} else {
 				/* Its last message: it handles it and exits. */
-				wait_ok(rp[i], &ru, ra[i].v[0]);
-				add(&sc->recv_rss[i], r, (double)ru.ru_maxrss);
+				add(&sc->recv_rss[i], r, peak(rp[i], ra[i].v[0]));
 			}
 			add(&sc->time[i], r, (now_ns() - t0) / (double)runs[i]);
 		}
@@ -720,18 +847,18 @@ print_rounds(const char *what, const char *unit, double scale, const struct seri
 	printf(" %s\n", unit);
 }
 
-/* How steady a ratio is: the project's block against the minimal pair's
+/* How steady a ratio is: the project's block against the baseline's
  * block run right next to it, as median and quartiles over all blocks. */
 static void
-paired(const char *what, const struct series *s, int proj)
+paired(const char *what, const struct series *s, int proj, int base)
 {
 	double q[MAX_ROUNDS * MAX_BLOCKS];
-	int i, n = s[proj].n < s[MIN].n ? s[proj].n : s[MIN].n;
+	int i, n = s[proj].n < s[base].n ? s[proj].n : s[base].n;
 
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++)
-		q[i] = s[proj].v[i] / s[MIN].v[i];
+		q[i] = s[proj].v[i] / s[base].v[i];
 	qsort(q, (size_t)n, sizeof(double), cmp_double);
 	printf("  %-36s %.3fx (quartiles %.3fx to %.3fx, %d blocks)\n", what, q[n / 2],
 	    q[n / 4], q[(3 * n) / 4], n);
@@ -771,44 +898,80 @@ static int targets, missed;
 
 #define ROW_FORMAT "%-40s %13s %11s %11s %10s %10s  %-24s %s\n"
 
-/* One row: v[PROJ], v[MIN] and v[PY] (NaN: not measured), then the project
- * against the baselines as ratios (or, with diff, as differences) and the
- * verdict on the limits (NaN: none). */
+/*
+ * One row: the project's figure x[0] and two baselines x[1] and x[2] (NaN:
+ * not measured), then the project against each as a ratio (or, with diff,
+ * as a difference), and the verdict on the limits: lim[0] and lim[1] on
+ * those, max on x[0] itself (NaN: none).
+ */
 static void
-row(const char *name, const double *v, int diff, const char *target, double lim_min,
-    double lim_py)
+row_of(const char *name, const double *x, int diff, const char *target, const double *lim,
+    double max)
 {
-	char cell[PY + 1][32], vs[2][32];
+	char cell[3][32], vs[2][32];
 	int i, met = 1, judged = 0;
 
-	for (i = PROJ; i <= PY; i++) {
-		if (isnan(v[i]))
+	for (i = 0; i < 3; i++) {
+		if (isnan(x[i]))
 			snprintf(cell[i], sizeof(cell[i]), "-");
 		else
-			snprintf(cell[i], sizeof(cell[i]), "%.1f", v[i]);
+			snprintf(cell[i], sizeof(cell[i]), "%.1f", x[i]);
 	}
 	for (i = 0; i < 2; i++) {
-		double base = v[i + 1], lim = i ? lim_py : lim_min;
+		double base = x[i + 1];
 
-		if (isnan(base) || isnan(v[PROJ])) {
+		if (isnan(base) || isnan(x[0])) {
 			snprintf(vs[i], sizeof(vs[i]), "-");
 			continue;
 		}
 		if (diff)
-			snprintf(vs[i], sizeof(vs[i]), "%+.0f", v[PROJ] - base);
+			snprintf(vs[i], sizeof(vs[i]), "%+.0f", x[0] - base);
 		else
-			snprintf(vs[i], sizeof(vs[i]), "%.3fx", v[PROJ] / base);
-		if (!isnan(lim)) {
+			snprintf(vs[i], sizeof(vs[i]), "%.3fx", x[0] / base);
+		if (!isnan(lim[i])) {
 			judged = 1;
-			met &= diff ? v[PROJ] - base <= lim : v[PROJ] / base <= lim;
+			met &= diff ? x[0] - base <= lim[i] : x[0] / base <= lim[i];
 		}
 	}
-	printf(ROW_FORMAT, name, cell[PROJ], cell[MIN], cell[PY], vs[0], vs[1], target,
+	if (!isnan(max) && !isnan(x[0])) {
+		judged = 1;
+		met &= x[0] <= max;
+	}
+	printf(ROW_FORMAT, name, cell[0], cell[1], cell[2], vs[0], vs[1], target,
 	    judged ? met ? "yes" : "NO" : "-");
 	if (judged) {
 		targets++;
 		missed += !met;
 	}
+}
+
+/* A row of the main table: v[PROJ] against v[MIN] and v[PY]. */
+static void
+row(const char *name, const double *v, int diff, const char *target, double lim_min,
+    double lim_py)
+{
+	double x[3] = { v[PROJ], v[MIN], v[PY] }, lim[2] = { lim_min, lim_py };
+
+	row_of(name, x, diff, target, lim, NAN);
+}
+
+/* A row of the static table: v[STAT] against v[MIN_STAT] and v[MIN]. */
+static void
+static_row(const char *name, const double *v, int diff, const char *target,
+    double lim_min_static, double lim_min, double max)
+{
+	double x[3] = { v[STAT], v[MIN_STAT], v[MIN] }, lim[2] = { lim_min_static, lim_min };
+
+	row_of(name, x, diff, target, lim, max);
+}
+
+/* The size of a program file in KiB, NaN if it cannot be read. */
+static double
+file_kib(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (double)st.st_size / 1024 : NAN;
 }
 
 /* A receiving scenario: judged with fdrecv -p, then the default report
@@ -875,6 +1038,32 @@ find_python(void)
 	pclose(p);
 }
 
+/* Whether a child may be traced here (for peak RSS): some containers
+ * forbid ptrace. */
+static void
+find_ptrace(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			err(1, "wait");
+	have_ptrace = WIFSTOPPED(st);
+	if (have_ptrace) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+}
+
 /* strace that can trace here: containers often forbid ptrace. */
 static void
 find_strace(void)
@@ -893,10 +1082,12 @@ setup(int argc, char **argv)
 	const char *tmp = env_str("BENCH_TMPDIR", env_str("TMPDIR", "/tmp"));
 	int i;
 
-	if (argc != 3)
-		errx(2, "usage: driver HELPERDIR SCRIPTDIR");
+	if (argc != 3 && argc != 4)
+		errx(2, "usage: driver HELPERDIR SCRIPTDIR [STATICDIR]");
 	cfg.fdsend = env_str("FDSEND", "./fdsend");
 	cfg.fdrecv = env_str("FDRECV", "./fdrecv");
+	cfg.fdsend_static = env_str("FDSEND_STATIC", NULL);
+	cfg.fdrecv_static = env_str("FDRECV_STATIC", NULL);
 	cfg.cat = env_str("BENCH_CAT", "cat");
 	cfg.strace = env_str("BENCH_STRACE", "strace");
 	cfg.min_send = join(argv[1], "min_send");
@@ -904,6 +1095,13 @@ setup(int argc, char **argv)
 	cfg.sink = join(argv[1], "sink");
 	cfg.py_send = join(argv[2], "py_send.py");
 	cfg.py_recv = join(argv[2], "py_recv.py");
+	if (argc == 4) {
+		cfg.min_send_static = join(argv[3], "min_send");
+		cfg.min_recv_static = join(argv[3], "min_recv");
+		have[MIN_STAT] = 1;
+		if (access(cfg.min_send_static, X_OK) < 0 || access(cfg.min_recv_static, X_OK) < 0)
+			err(2, "%s: no min_send and min_recv", argv[3]);
+	}
 	cfg.rounds = (int)env_num("BENCH_ROUNDS", 5, 1, MAX_ROUNDS);
 	cfg.blocks = (int)env_num("BENCH_BLOCKS", 5, 1, MAX_BLOCKS);
 	cfg.handoffs = env_num("BENCH_HANDOFFS", 1000, 1, 10000000);
@@ -915,6 +1113,14 @@ setup(int argc, char **argv)
 	if (access(cfg.fdsend, X_OK) < 0 || access(cfg.fdrecv, X_OK) < 0)
 		err(2, "FDSEND=%s, FDRECV=%s", cfg.fdsend, cfg.fdrecv);
 	have[PROJ] = have[MIN] = have[PROJ_P] = 1;
+	if (have[MIN_STAT] && cfg.fdsend_static && cfg.fdrecv_static) {
+		if (access(cfg.fdsend_static, X_OK) < 0 || access(cfg.fdrecv_static, X_OK) < 0)
+			err(2, "FDSEND_STATIC=%s, FDRECV_STATIC=%s", cfg.fdsend_static,
+			    cfg.fdrecv_static);
+		have[STAT] = 1;
+	} else {
+		have[MIN_STAT] = 0;
+	}
 
 	if (snprintf(cfg.dir, sizeof(cfg.dir), "%s/fdbench.XXXXXX", tmp) >=
 	    (int)sizeof(cfg.dir)) {
@@ -948,6 +1154,7 @@ setup(int argc, char **argv)
 	}
 	find_python();
 	find_strace();
+	find_ptrace();
 }
 
 /*
@@ -1011,6 +1218,47 @@ fd_base(long count)
 	return base;
 }
 
+/*
+ * The static pair against the minimal pair linked the same way (the limit
+ * for a static build) and the minimal dynamic pair (what static linking
+ * saves). Sizes are of the files as built.
+ */
+static void
+static_table(struct scenario *hand, struct scenario *many, const long *calls_s)
+{
+	char name[128];
+	double v[NIMPL];
+	int i;
+
+	printf("\n" ROW_FORMAT, "static (median; RSS: mean)", "static -p", impl_name[MIN_STAT],
+	    impl_name[MIN], "vs min stat", "vs minimal", "target", "met?");
+	medians(hand->time, 1e3, v);
+	static_row("handoff, us each", v, 0, "<=1.10x, <=0.55x", 1.10, 0.55,
+	    NAN);
+	medians(many->time, 1e3, v);
+	snprintf(name, sizeof(name), "%ld descriptors, us per run", cfg.fds);
+	static_row(name, v, 0, "(for information)", NAN, NAN, NAN);
+	means(hand->send_rss, v);
+	static_row("peak RSS (mean), sender of 1 fd, KiB", v, 1, "<=600 KiB", NAN, NAN, 600);
+	means(hand->recv_rss, v);
+	static_row("peak RSS (mean), receiver of handoffs", v, 1, "(for information)", NAN,
+	    NAN, NAN);
+	v[STAT] = file_kib(cfg.fdsend_static);
+	v[MIN_STAT] = file_kib(cfg.min_send_static);
+	v[MIN] = file_kib(cfg.min_send);
+	static_row("size of fdsend (min_send), KiB", v, 1, "<=150 KiB", NAN, NAN, 150);
+	v[STAT] = file_kib(cfg.fdrecv_static);
+	v[MIN_STAT] = file_kib(cfg.min_recv_static);
+	v[MIN] = file_kib(cfg.min_recv);
+	static_row("size of fdrecv (min_recv), KiB", v, 1, "<=150 KiB", NAN, NAN, 150);
+	if (have_strace) {
+		for (i = 0; i < NIMPL; i++)
+			v[i] = have[i] && calls_s[i] >= 0 ? (double)calls_s[i] : NAN;
+		static_row("syscalls, one plain sender run", v, 1, "(for information)", NAN, NAN,
+		    NAN);
+	}
+}
+
 static long
 per_block(long n)
 {
@@ -1030,7 +1278,8 @@ main(int argc, char **argv)
 	setup(argc, argv);
 	for (i = 0; i < NIMPL; i++)
 		calls_s[i] = calls_r[i] = -1;
-	hand_runs[PROJ] = hand_runs[MIN] = hand_runs[PROJ_P] = per_block(cfg.handoffs);
+	for (i = 0; i < NIMPL; i++)
+		hand_runs[i] = per_block(cfg.handoffs);
 	hand_runs[PY] = per_block(cfg.py_handoffs);
 	for (i = 0; i < NIMPL; i++)
 		many_runs[i] = per_block(cfg.fds_runs);
@@ -1039,10 +1288,19 @@ main(int argc, char **argv)
 	printf("%d rounds of %d blocks: handoffs %ld per block (python %ld); %ld descriptors, "
 	    "%ld runs per block; --cat file %ld MiB in %s\n", cfg.rounds, cfg.blocks,
 	    hand_runs[PROJ], hand_runs[PY], cfg.fds, many_runs[PROJ], cfg.cat_mib, cfg.dir);
-	printf("peak RSS of a forked child starts from the driver's %ld KiB\n", rss_floor());
-	printf("fdsend %s, fdrecv %s; python %s; strace %s\n\n", cfg.fdsend, cfg.fdrecv,
+	if (have_ptrace)
+		printf("peak RSS: VmHWM of each program, read as it exits (ptrace)\n");
+	else
+		printf("peak RSS: ru_maxrss (no ptrace here), which starts from the driver's "
+		    "%ld KiB\n", rss_floor());
+	printf("fdsend %s, fdrecv %s; python %s; strace %s\n", cfg.fdsend, cfg.fdrecv,
 	    have[PY] ? cfg.python : "not found (its column is skipped)",
 	    have_strace ? cfg.strace : "not found or cannot trace here (no syscall counts)");
+	if (have[STAT])
+		printf("static: fdsend %s, fdrecv %s; minimal %s, %s\n\n", cfg.fdsend_static,
+		    cfg.fdrecv_static, cfg.min_send_static, cfg.min_recv_static);
+	else
+		printf("static: not measured (no FDSEND_STATIC, FDRECV_STATIC and STATICDIR)\n\n");
 	fflush(stdout);
 
 	fprintf(stderr, "bench: sequential handoffs, then %ld descriptors a run...\n", cfg.fds);
@@ -1131,16 +1389,29 @@ main(int argc, char **argv)
 		    sys_send[MIN], nsys_send[MIN]);
 		strace_diff("fdrecv -n 1 --expect 1 fd:3", sys_recv[PROJ], nsys_recv[PROJ],
 		    sys_recv[MIN], nsys_recv[MIN]);
+		if (have[STAT]) {
+			printf("and the static pair beyond the minimal static pair's:\n");
+			strace_diff("fdsend -f 0 SOCKET", sys_send[STAT], nsys_send[STAT],
+			    sys_send[MIN_STAT], nsys_send[MIN_STAT]);
+			strace_diff("fdrecv -p -n 1 --expect 1 fd:3", sys_recv[STAT],
+			    nsys_recv[STAT], sys_recv[MIN_STAT], nsys_recv[MIN_STAT]);
+		}
 	} else {
 		printf("syscalls: not counted: %s is missing or cannot trace\n", cfg.strace);
 	}
+	if (have[STAT])
+		static_table(&hand, &many, calls_s);
 	printf("\nblock by block, the project against the minimal pair run beside it:\n");
-	paired("handoff", hand.time, PROJ);
-	paired("handoff, fdrecv -p", hand.time, PROJ_P);
+	paired("handoff", hand.time, PROJ, MIN);
+	paired("handoff, fdrecv -p", hand.time, PROJ_P, MIN);
 	snprintf(name, sizeof(name), "%ld descriptors", cfg.fds);
-	paired(name, many.time, PROJ);
+	paired(name, many.time, PROJ, MIN);
 	snprintf(name, sizeof(name), "%ld descriptors, fdrecv -p", cfg.fds);
-	paired(name, many.time, PROJ_P);
+	paired(name, many.time, PROJ_P, MIN);
+	if (have[STAT]) {
+		paired("handoff, static", hand.time, STAT, MIN);
+		paired("handoff, static vs minimal static", hand.time, STAT, MIN_STAT);
+	}
 	printf("\nratios and differences: the project's median against the baseline's, "
 	    "in this run. Targets met: %d of %d.\n", targets - missed, targets);
 	return cfg.strict && missed ? 1 : 0;

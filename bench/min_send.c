@@ -17,6 +17,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* compat_sendmsg: on 64-bit musl 1.2.3, sendmsg() refuses 253 descriptors. */
+#include "../src/compat.h"
+
 #define MAX_FDS 253
 
 static int
@@ -47,7 +50,7 @@ send_batch(int s, int first, int n)
 	}
 	for (;;) {
 		/* MSG_NOSIGNAL: a vanished receiver is an error, not SIGPIPE. */
-		ssize_t r = sendmsg(s, &mh, MSG_NOSIGNAL);
+		ssize_t r = compat_sendmsg(s, &mh, MSG_NOSIGNAL);
 
 		if (r == 1)
 			return 0;

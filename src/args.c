@@ -2,15 +2,14 @@
  * args.c: parsing option values, with range checks and nothing implied.
  */
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "args.h"
+#include "ids.h"
 
 int
 arg_uint(const char *s, unsigned long max, unsigned long *out)
@@ -124,20 +123,7 @@ arg_id(const char *s, int group, unsigned *id)
 		*id = (unsigned)v;
 		return 0;
 	}
-	if (group) {
-		struct group *g = getgrnam(s);
-
-		if (!g)
-			return -1;
-		*id = g->gr_gid;
-	} else {
-		struct passwd *pw = getpwnam(s);
-
-		if (!pw)
-			return -1;
-		*id = pw->pw_uid;
-	}
-	return 0;
+	return ids_lookup(s, group, id);
 }
 
 static int

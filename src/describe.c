@@ -4,7 +4,6 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "describe.h"
 
 static const char *

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "handoff.h"
 
 extern char **environ;

@@ -11,11 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "fdpass.h"
-
-#ifndef SCM_PIDFD
-#define SCM_PIDFD 0x04
-#endif
 
 /* The padding trailer: NUL, "fdpad=", 8 lowercase hex digits, newline. */
 #define TRAILER_LEN 16
@@ -127,7 +124,7 @@ send_batch(int sock, struct iovec *iov, int niov, const int *fds, size_t nfds, i
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	while (mh.msg_iovlen > 0) {
-		ssize_t r = sendmsg(sock, &mh, flags);
+		ssize_t r = compat_sendmsg(sock, &mh, flags);
 
 		if (r < 0) {
 			if (errno == EINTR)

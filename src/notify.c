@@ -102,7 +102,6 @@ int
 notify_store_add(struct notify_store *s, const int *fds, size_t n,
     const char *name, size_t namelen)
 {
-	char *copy;
 	size_t i;
 
 	if (s->n + n > s->cap) {
@@ -122,22 +121,19 @@ notify_store_add(struct notify_store *s, const int *fds, size_t n,
 		s->names = nm;
 		s->cap = c;
 	}
-	copy = strndup(name, namelen);
-	if (!copy)
-		return -1;
+	/* One copy of the name per descriptor keeps removal simple. */
 	for (i = 0; i < n; i++) {
-		s->fds[s->n] = fds[i];
-		/* One copy of the name per descriptor keeps removal simple. */
-		s->names[s->n] = i ? strdup(copy) : copy;
-		if (!s->names[s->n]) {
-			while (i--) {
-				s->n--;
-				free(s->names[s->n]);
-			}
+		char *copy = strndup(name, namelen);
+
+		if (!copy) {
+			while (i--)
+				free(s->names[s->n + i]);
 			return -1;
 		}
-		s->n++;
+		s->names[s->n + i] = copy;
+		s->fds[s->n + i] = fds[i];
 	}
+	s->n += n;
 	return 0;
 }
 

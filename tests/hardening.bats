@@ -845,6 +845,23 @@ show_fds='exec 9>fds; for i in 0 1 2 3 4; do echo "$i $(readlink /proc/$$/fd/$i)
 	usage_error --allow-uid -1 "$FDRECV" --allow-uid -1 "$sock"
 }
 
+@test "fdrecv --allow-uid and --allow-gid refuse a name cut short" {
+	user=$(getent passwd 0 | cut -d: -f1)
+	group=$(getent group 0 | cut -d: -f1)
+	[[ -n $user && -n $group ]] || skip "no names for uid and gid 0"
+	! getent passwd "${user%?}" >/dev/null || skip "there is a user ${user%?}"
+	! getent group "${group%?}" >/dev/null || skip "there is a group ${group%?}"
+	usage_error --allow-uid "${user%?}" "$FDRECV" --allow-uid "${user%?}" "$sock"
+	usage_error --allow-gid "${group%?}" "$FDRECV" --allow-gid "${group%?}" "$sock"
+}
+
+@test "fdrecv --allow-uid refuses a name with a colon, even one that begins a line of /etc/passwd" {
+	# NAME:PASSWORD of the first line: read naively, a user with uid 0 or so.
+	word=$(head -n 1 /etc/passwd | cut -d: -f1,2)
+	[[ $word == *:* ]] || skip "/etc/passwd has no line to try"
+	usage_error --allow-uid "$word" "$FDRECV" --allow-uid "$word" "$sock"
+}
+
 @test "fdrecv refuses an unknown short or long option" {
 	usage_error -Z "" "$FDRECV" -Z "$sock"
 	usage_error --bogus "" "$FDRECV" --bogus "$sock"

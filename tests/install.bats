@@ -30,3 +30,40 @@ load test_helper
 	run -0 make -s -C "$top" O="$(dirname "$FDSEND")" uninstall DESTDIR="$root" PREFIX=/usr
 	[ -z "$(find "$root" -type f)" ]
 }
+
+# A copy of the sources in $src, to build afresh without touching the
+# programs under test. make runs there as from a clean shell: a make
+# running the suite exports its variables (STATIC, O, CC, ...).
+fresh_copy() {
+	need make
+	need readelf
+	src=$BATS_TEST_TMPDIR/src
+	mkdir "$src"
+	cp -R "$top/Makefile" "$top/src" "$top/man" "$top/completion" "$src/"
+}
+
+fresh_make() {
+	env -i PATH="$PATH" make -s -C "$src" "$@"
+}
+
+has_interpreter() {
+	readelf -l "$1" | grep -q 'program interpreter'
+}
+
+@test "make install after make static installs the static programs" {
+	fresh_copy
+	fresh_make static >/dev/null
+	run -0 fresh_make install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr
+	! has_interpreter "$BATS_TEST_TMPDIR/root/usr/bin/fdsend"
+	! has_interpreter "$BATS_TEST_TMPDIR/root/usr/bin/fdrecv"
+	run -0 "$BATS_TEST_TMPDIR/root/usr/bin/fdrecv" -V
+}
+
+@test "make install after make static and then make installs the ordinary programs" {
+	fresh_copy
+	fresh_make static >/dev/null
+	fresh_make >/dev/null
+	run -0 fresh_make install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr
+	has_interpreter "$BATS_TEST_TMPDIR/root/usr/bin/fdsend"
+	has_interpreter "$BATS_TEST_TMPDIR/root/usr/bin/fdrecv"
+}

@@ -206,6 +206,9 @@ print(len(paths))'
 @test "-n 0 handles messages until SIGTERM, then removes its socket and exits 0" {
 	recv_bg -p -n 0 "$sock"
 	for i in 1 2 3; do "$FDSEND" -w 5 "$sock" "$i"; done
+	# fdsend is done once the message is in the socket, maybe before
+	# fdrecv has taken it: the signal comes after all three are handled.
+	wait_for out '^123$'
 	kill -TERM "$rpid"
 	recv_wait
 	[ "$rstatus" -eq 0 ]
