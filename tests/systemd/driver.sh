@@ -91,6 +91,11 @@ t_hangup() {
 	expect "kept kept=kept" "$(cat /run/fdpass/handed)"
 }
 
+t_fdpoll() {
+	store fdpoll || return 1
+	expect "unpolled unpolled=unpolled" "$(cat /run/fdpass/handed)"
+}
+
 t_remove() {
 	store remove || return 1
 	expect "y y=y" "$(cat /run/fdpass/handed)"
@@ -184,6 +189,7 @@ check "a second restart hands them all back again" t_again
 check "a stop closes the store: the next start is handed nothing" t_stop
 check "an open file stored twice is kept once, under its first name" t_duplicate
 check "a stored pipe whose writer has gone is dropped" t_hangup
+check "a stored pipe whose writer has gone is kept with FDPOLL=0" t_fdpoll
 check "FDSTOREREMOVE=1 closes what was stored under its FDNAME" t_remove
 check "40 descriptors stored by 40 fdsend children all come back, none lost" t_many
 check "300 STATUS= then READY=1 from children of the main process: none lost" t_status

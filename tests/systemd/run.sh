@@ -102,6 +102,17 @@ for f in "$work/units/app.service" "$work/app/start" "$work/app/commands"; do
 	[ -s "$f" ] || { echo "check-systemd: fdsend(1) has no fd store example for $(basename "$f")" >&2; exit 1; }
 done
 chmod +x "$work/app/start"
+# The README shows the same unit and script.
+awk -v dir="$work" '
+	/^### / { in_sec = ($0 == "### The systemd file descriptor store") }
+	in_sec && /^```(ini|sh)$/ { file = dir "/readme." substr($0, 4); inblock = 1; next }
+	inblock && /^```$/ { inblock = 0; next }
+	inblock { print > file }
+' "$top/README.md"
+cmp -s "$work/readme.ini" "$work/units/app.service" && cmp -s "$work/readme.sh" "$work/app/start" || {
+	echo "check-systemd: README.md's fd store example is not the one in fdsend(1)" >&2
+	exit 1
+}
 
 # nspawn puts the container's cgroups under the one it starts in. Where
 # systemd is PID 1 it makes a scope of its own; elsewhere it gets one here.

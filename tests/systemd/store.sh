@@ -25,6 +25,21 @@ if [ -z "${LISTEN_FDS-}" ]; then
 		bottle kept
 		fdsend --notify -f 3=kept
 		;;
+	fdpoll)
+		# fdsend sends no FDPOLL=0: Python's socket module does.
+		python3 -c '
+import os, socket
+r, w = os.pipe()
+os.write(w, b"unpolled\n")
+os.close(w)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(os.environ["NOTIFY_SOCKET"])
+socket.send_fds(s, [b"FDSTORE=1\nFDNAME=unpolled\nFDPOLL=0"], [r])
+r2, w2 = os.pipe()
+socket.send_fds(s, [b"BARRIER=1"], [w2])
+os.close(w2)
+os.read(r2, 1)'
+		;;
 	remove)
 		bottle x
 		fdsend --notify -f 3=x
