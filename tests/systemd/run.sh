@@ -105,11 +105,11 @@ chmod +x "$work/app/start"
 # The README shows the same unit and script.
 awk -v dir="$work" '
 	/^### / { in_sec = ($0 == "### The systemd file descriptor store") }
-	in_sec && /^```(ini|sh)$/ { file = dir "/readme." substr($0, 4); inblock = 1; next }
+	in_sec && /^```(ini|shell)$/ { file = dir "/readme." substr($0, 4); inblock = 1; next }
 	inblock && /^```$/ { inblock = 0; next }
 	inblock { print > file }
 ' "$top/README.md"
-cmp -s "$work/readme.ini" "$work/units/app.service" && cmp -s "$work/readme.sh" "$work/app/start" || {
+cmp -s "$work/readme.ini" "$work/units/app.service" && cmp -s "$work/readme.shell" "$work/app/start" || {
 	echo "check-systemd: README.md's fd store example is not the one in fdsend(1)" >&2
 	exit 1
 }
