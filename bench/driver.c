@@ -12,6 +12,8 @@
  *   - the syscalls of one plain sender run (strace -f -c), loader included;
  *   - the same for the static pair of `make static`, against the minimal
  *     pair linked statically too, and the size of each static binary.
+ *   - `fdsend --notify` waiting for the manager (BARRIER=1) against
+ *     `fdsend --notify --no-barrier`, into one `fdrecv --notify`.
  *
  *     driver HELPERDIR SCRIPTDIR [STATICDIR]
  *
@@ -20,7 +22,7 @@
  * names the programs under test (FDSEND, FDRECV; FDSEND_STATIC and
  * FDRECV_STATIC, whose rows need STATICDIR too) and sets
  * the sizes: BENCH_ROUNDS, BENCH_BLOCKS, BENCH_HANDOFFS, BENCH_PY_HANDOFFS,
- * BENCH_FDS, BENCH_FDS_RUNS, BENCH_CAT_MIB, BENCH_TMPDIR, BENCH_PYTHON,
+ * BENCH_FDS, BENCH_FDS_RUNS, BENCH_NOTIFY, BENCH_CAT_MIB, BENCH_TMPDIR, BENCH_PYTHON,
  * BENCH_STRACE; BENCH_STRICT=1 makes a missed target fail the run. The
  * timings are reported, never asserted, unless BENCH_STRICT asks.
  *
@@ -61,6 +63,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -96,14 +99,17 @@ static const char *const impl_name[NIMPL] = {
 	"fdsend/fdrecv", "minimal C", "python", "fdrecv -p", "static", "minimal static"
 };
 
+/* paired() on a two-series scenario finds it in these places. */
+_Static_assert(PROJ == 0 && MIN == 1, "PROJ and MIN come first");
+
 static struct {
 	const char *fdsend, *fdrecv, *fdsend_static, *fdrecv_static, *cat, *strace;
 	char *min_send, *min_recv, *sink, *py_send, *py_recv, *python;
 	char *min_send_static, *min_recv_static;
 	int rounds, blocks, strict;
-	long handoffs, py_handoffs, fds, fds_runs, cat_mib;
+	long handoffs, py_handoffs, fds, fds_runs, notify, cat_mib;
 	/* Socket paths must fit in sun_path (108 bytes), so the directory too. */
-	char dir[96], sock[NIMPL][108], file[112], out_send[120], out_recv[120];
+	char dir[96], sock[NIMPL][108], nsock[108], file[112], out_send[120], out_recv[120];
 } cfg;
 
 static int devnull = -1, lsock[NIMPL] = { -1, -1, -1, -1, -1, -1 };
@@ -138,6 +144,7 @@ cleanup(void)
 		return;
 	for (i = 0; i < NIMPL; i++)
 		unlink(cfg.sock[i]);
+	unlink(cfg.nsock);
 	unlink(cfg.file);
 	unlink(cfg.out_send);
 	unlink(cfg.out_recv);
@@ -633,6 +640,104 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 		open_range(first, count, 0);
 }
 
+/*
+ * What fdsend --notify does at its end, done by the driver: BARRIER=1 with
+ * a pipe's write end, then wait until the receiver closes it. Returns once
+ * the receiver has handled every datagram sent before.
+ */
+static void
+notify_barrier(int s)
+{
+	union {
+		struct cmsghdr h; /* for alignment */
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	char text[] = "BARRIER=1";
+	struct iovec iov = { text, sizeof(text) - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c;
+	struct pollfd p = { .events = 0 };
+	int fd[2];
+
+	if (pipe2(fd, O_CLOEXEC) < 0)
+		err(1, "pipe");
+	memset(&ctl, 0, sizeof(ctl));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd[1], sizeof(int));
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+		err(1, "sendmsg %s", cfg.nsock);
+	close(fd[1]);
+	p.fd = fd[0];
+	if (poll(&p, 1, 120000) != 1)
+		errx(1, "%s: the receiver did not answer BARRIER=1", cfg.nsock);
+	close(fd[0]);
+}
+
+/*
+ * fdsend --notify, a new process a run, into one fdrecv --notify -n 0 -p
+ * on a datagram socket, in blocks that take turns: s[0] waits for the
+ * receiver (the default), s[1] has --no-barrier. After each block the
+ * driver waits until the receiver has caught up, untimed, so that no block
+ * pays for the datagrams of the one before.
+ */
+static void
+notify_rounds(struct series *s, long runs)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct args ra, sa[2];
+	long j;
+	pid_t rp, pid;
+	int ls, cs, r, b, k, i;
+	double t0;
+
+	memcpy(sun.sun_path, cfg.nsock, strlen(cfg.nsock));
+	ls = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cs = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || cs < 0 || bind(ls, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    connect(cs, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		err(1, "%s", cfg.nsock);
+	ra.n = 0;
+	arg(&ra, cfg.fdrecv);
+	arg(&ra, "--notify");
+	arg(&ra, "-p");
+	arg(&ra, "-n");
+	arg(&ra, "0");
+	arg(&ra, "fd:3");
+	rp = spawn_fork(ra.v, devnull, devnull, ls);
+	close(ls);
+	notify_barrier(cs);
+	for (i = 0; i < 2; i++) {
+		sa[i].n = 0;
+		arg(&sa[i], cfg.fdsend);
+		arg(&sa[i], "--notify");
+		if (i)
+			arg(&sa[i], "--no-barrier");
+		arg(&sa[i], cfg.nsock);
+		arg(&sa[i], "STATUS=benchmark");
+	}
+	for (r = 0; r < cfg.rounds; r++)
+		for (b = 0; b < cfg.blocks; b++)
+			for (k = 0; k < 2; k++) {
+				i = (r + b + k) % 2;
+				t0 = now_ns();
+				for (j = 0; j < runs; j++) {
+					pid = spawn_fast(sa[i].v, devnull, devnull);
+					wait_ok(pid, NULL, sa[i].v[0]);
+				}
+				add(&s[i], r, (now_ns() - t0) / (double)runs);
+				notify_barrier(cs);
+			}
+	close(cs);
+	kill(rp, SIGTERM);
+	waitpid(rp, NULL, 0);
+	track(0, rp);
+	unlink(cfg.nsock);
+}
+
 /* The large file, written once with real data (not a hole), synced so that
  * no writeback runs during the timings, and read once to be cached. */
 static void
@@ -1108,6 +1213,7 @@ setup(int argc, char **argv)
 	cfg.py_handoffs = env_num("BENCH_PY_HANDOFFS", 50, 1, 10000000);
 	cfg.fds = env_num("BENCH_FDS", 1000, 2, 4000);
 	cfg.fds_runs = env_num("BENCH_FDS_RUNS", 40, 1, 1000000);
+	cfg.notify = env_num("BENCH_NOTIFY", 500, 1, 10000000);
 	cfg.cat_mib = env_num("BENCH_CAT_MIB", 512, 1, 1 << 20);
 	cfg.strict = (int)env_num("BENCH_STRICT", 0, 0, 1);
 	if (access(cfg.fdsend, X_OK) < 0 || access(cfg.fdrecv, X_OK) < 0)
@@ -1136,6 +1242,7 @@ setup(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	snprintf(cfg.file, sizeof(cfg.file), "%s/data", cfg.dir);
+	snprintf(cfg.nsock, sizeof(cfg.nsock), "%s/notify", cfg.dir);
 	snprintf(cfg.out_send, sizeof(cfg.out_send), "%s/strace.send", cfg.dir);
 	snprintf(cfg.out_recv, sizeof(cfg.out_recv), "%s/strace.recv", cfg.dir);
 
@@ -1269,7 +1376,7 @@ int
 main(int argc, char **argv)
 {
 	static struct scenario hand, many;
-	static struct series cat[2];
+	static struct series cat[2], notify[2];
 	long hand_runs[NIMPL], many_runs[NIMPL], calls_s[NIMPL], calls_r[NIMPL];
 	char name[128];
 	double v[NIMPL];
@@ -1310,6 +1417,9 @@ main(int argc, char **argv)
 	for (r = 0; r < cfg.rounds; r++)
 		round_of(r, base, cfg.fds, many_runs, &many);
 
+	fprintf(stderr, "bench: fdsend --notify with and without the barrier...\n");
+	notify_rounds(notify, per_block(cfg.notify));
+
 	/* After the RSS samples: the file's write buffer raises the floor. */
 	fprintf(stderr, "bench: writing and caching the %ld MiB file...\n", cfg.cat_mib);
 	make_file();
@@ -1346,6 +1456,8 @@ main(int argc, char **argv)
 	snprintf(name, sizeof(name), "%ld MiB into a pipe", cfg.cat_mib);
 	print_rounds(name, "ms", 1e6, &cat[0], "fdrecv -C");
 	print_rounds(name, "ms", 1e6, &cat[1], "cat");
+	print_rounds("fdsend --notify", "us", 1e3, &notify[0], "barrier");
+	print_rounds("fdsend --notify", "us", 1e3, &notify[1], "--no-barrier");
 	printf("\n");
 
 	/*
@@ -1367,6 +1479,12 @@ main(int argc, char **argv)
 	v[PY] = NAN;
 	snprintf(name, sizeof(name), "-C %ld MiB to a pipe, ms (min: cat)", cfg.cat_mib);
 	row(name, v, 0, "<=1.00x cat", 1.00, NAN);
+	/* The receiver answers in the same run for both: what the barrier
+	 * costs a script is the wait for it. */
+	v[PROJ] = median(notify[0].v, notify[0].n) / 1e3;
+	v[MIN] = median(notify[1].v, notify[1].n) / 1e3;
+	v[PY] = NAN;
+	row("--notify, us each (min: --no-barrier)", v, 0, "(for information)", NAN, NAN);
 	means(hand.send_rss, v);
 	row("peak RSS (mean), sender of 1 fd, KiB", v, 1, "<=+64 KiB over min", 64, NAN);
 	means(hand.recv_rss, v);
@@ -1412,6 +1530,8 @@ main(int argc, char **argv)
 		paired("handoff, static", hand.time, STAT, MIN);
 		paired("handoff, static vs minimal static", hand.time, STAT, MIN_STAT);
 	}
+	/* notify[0] and notify[1] sit where paired() looks for PROJ and MIN. */
+	paired("--notify, barrier / --no-barrier", notify, PROJ, MIN);
 	printf("\nratios and differences: the project's median against the baseline's, "
 	    "in this run. Targets met: %d of %d.\n", targets - missed, targets);
 	return cfg.strict && missed ? 1 : 0;

@@ -62,7 +62,7 @@ _fdpass()
 
 	if [[ $cmd == fdsend ]]; then
 		opts='-e --escapes -f --fd -h --help -i --input -l --listen --listen-fds
-		    -n --count --notify -o --open -r --reply -T --timeout -t --type
+		    -n --count --no-barrier --notify -o --open -r --reply -T --timeout -t --type
 		    -V --version -v --verbose -w --wait'
 		args='-f --fd -i --input -n --count -o --open -T --timeout -t --type -w --wait'
 		short=finoTtw

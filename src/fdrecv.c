@@ -536,7 +536,7 @@ notify_datagram(struct run *r, struct fdp_msg *m, const struct serve_peer *p)
 		report_human(stderr, &rep);
 	}
 	if (keep) {
-		if (notify_store_add(&r->store, m->fds, m->nfds, name, strlen(name)) < 0)
+		if (notify_store_add(&r->store, m->fds, m->nfds, name, strlen(name), f.fdpoll) < 0)
 			err(1, "out of memory");
 		m->nfds = 0; /* the store has them now */
 	} else if (m->nfds) {
@@ -553,6 +553,9 @@ notify_datagram(struct run *r, struct fdp_msg *m, const struct serve_peer *p)
 		notify_store_remove(&r->store, f.fdname, f.fdname_len);
 	if (!f.ready)
 		return 0;
+	/* What systemd would have dropped by now is not handed over. */
+	if (notify_store_drop_hungup(&r->store) < 0)
+		err(1, "poll");
 	if (o->out == OUT_COMMAND)
 		run_command(r, r->store.fds, r->store.n, r->store.names, m->data, m->len);
 	return 1;

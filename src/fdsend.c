@@ -21,8 +21,8 @@
 
 static const char usage_text[] =
     "usage: fdsend [-ehlrVv] [-f FD[=NAME]] [-i FILE] [-n COUNT] [-o PATH]\n"
-    "              [-T SECONDS] [-t TYPE] [-w SECONDS] [--listen-fds] [--notify]\n"
-    "              SOCKET [PART ...]\n";
+    "              [-T SECONDS] [-t TYPE] [-w SECONDS] [--listen-fds]\n"
+    "              [--no-barrier] [--notify] SOCKET [PART ...]\n";
 
 static const char help_text[] =
     "Send open file descriptors and a message over an AF_UNIX socket.\n"
@@ -42,11 +42,12 @@ static const char help_text[] =
     "  -n, --count COUNT      with -l: peers to serve (0: until killed)\n"
     "  -r, --reply            copy the peer's reply to standard output\n"
     "      --notify           speak systemd's notify protocol\n"
+    "      --no-barrier       with --notify: do not wait for the manager\n"
     "  -v, --verbose          describe what was sent on standard error\n"
     "  -h, --help             show this help\n"
     "  -V, --version          show the version\n";
 
-enum { OPT_LISTEN_FDS = 256, OPT_NOTIFY };
+enum { OPT_LISTEN_FDS = 256, OPT_NOTIFY, OPT_NO_BARRIER };
 
 static const struct arg_opt options[] = {
 	{ "fd", 'f', 1 },
@@ -61,6 +62,7 @@ static const struct arg_opt options[] = {
 	{ "count", 'n', 1 },
 	{ "reply", 'r', 0 },
 	{ "notify", OPT_NOTIFY, 0 },
+	{ "no-barrier", OPT_NO_BARRIER, 0 },
 	{ "verbose", 'v', 0 },
 	{ "help", 'h', 0 },
 	{ "version", 'V', 0 },
@@ -86,7 +88,7 @@ struct opts {
 	size_t nnamed;
 	const char **inputs;
 	size_t ninputs;
-	int escapes, listen, reply, notify, verbose;
+	int escapes, listen, reply, notify, no_barrier, verbose;
 	int type;
 	int wait_ms, timeout_ms;
 	const char *timeout_arg;
@@ -195,6 +197,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NOTIFY:
 			o->notify = 1;
 			break;
+		case OPT_NO_BARRIER:
+			o->no_barrier = 1;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -247,6 +252,8 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	if (o->count_set && !o->listen)
 		errx(2, "-n needs -l");
+	if (o->no_barrier && !o->notify)
+		errx(2, "--no-barrier needs --notify");
 	if (o->type == SOCK_DGRAM && (o->listen || o->reply))
 		errx(2, "-%c needs a stream or seqpacket socket, not dgram", o->listen ? 'l' : 'r');
 	if (!o->notify && o->nnamed)
@@ -529,6 +536,20 @@ deliver(const struct opts *o, const struct out *m, int sock, int type)
 
 	if (r < 0)
 		return complain(o, "send");
+	/* systemd finds a sender's unit by its pid: exiting before it has
+	 * read the datagrams would lose them. */
+	if (o->notify && !o->no_barrier &&
+	    notify_barrier(sock, o->timeout_ms >= 0 ? o->timeout_ms : NOTIFY_BARRIER_MS) < 0) {
+		if (errno != ETIMEDOUT)
+			return complain(o, "barrier");
+		if (o->timeout_arg)
+			warnx("%s: the manager did not answer BARRIER=1 within %s seconds "
+			    "(--no-barrier does not wait)", o->name, o->timeout_arg);
+		else
+			warnx("%s: the manager did not answer BARRIER=1 within %d seconds "
+			    "(--no-barrier does not wait)", o->name, NOTIFY_BARRIER_MS / 1000);
+		return -1;
+	}
 	if (o->verbose)
 		verbose(m, sock, type);
 	return o->reply ? copy_reply(o, sock, type) : 0;

@@ -17,8 +17,21 @@
 int notify_send(int sock, const int *fds, char *const *names, size_t nfds,
     const char *text, size_t len, int timeout_ms);
 
+/*
+ * Wait until the manager has handled every datagram sent before, as
+ * sd_notify_barrier(3) does: BARRIER=1 goes with the write end of a new
+ * pipe, and the manager answers by closing it. Returns 0 once it has, or
+ * once the manager's socket is gone (nothing is left to wait for); -1 with
+ * ETIMEDOUT when no answer came within timeout_ms.
+ */
+int notify_barrier(int sock, int timeout_ms);
+
+/* How long fdsend waits for that answer without -T, as systemd-notify does. */
+#define NOTIFY_BARRIER_MS 5000
+
 struct notify_fields {
 	int fdstore, fdstoreremove, ready, barrier;
+	int fdpoll;             /* 0 for FDPOLL=0, else 1 */
 	const char *fdname;     /* points into the datagram; NULL when absent */
 	size_t fdname_len;
 };
@@ -30,17 +43,30 @@ void notify_parse(const char *data, size_t len, struct notify_fields *f);
 struct notify_store {
 	int *fds;
 	char **names;
+	unsigned char *poll;    /* dropped when it hangs up (not FDPOLL=0) */
 	size_t n, cap;
 };
 
-/* Keep fds (taking them over) under name; on failure nothing is kept and
- * the caller still owns fds. */
+/*
+ * Keep fds (taking them over) under name. As systemd does, a descriptor
+ * for an open file already kept (or given twice) is closed instead of kept
+ * again; returns how many were. On failure nothing is kept or closed and
+ * the caller still owns fds.
+ */
 int notify_store_add(struct notify_store *s, const int *fds, size_t n,
-    const char *name, size_t namelen);
+    const char *name, size_t namelen, int poll);
 
 /* FDSTOREREMOVE=1: close and forget every descriptor kept under name;
  * returns how many. */
 size_t notify_store_remove(struct notify_store *s, const char *name, size_t namelen);
+
+/*
+ * Close and forget every kept descriptor that has hung up or failed
+ * (POLLHUP, POLLERR: a pipe whose other end is gone, a socket whose peer
+ * closed), as systemd drops them, except those stored with FDPOLL=0.
+ * Does not wait. Returns how many, or -1 when poll(2) failed.
+ */
+long notify_store_drop_hungup(struct notify_store *s);
 
 void notify_store_free(struct notify_store *s);
 

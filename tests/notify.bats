@@ -54,9 +54,9 @@ for line in open("out"):
 
 @test "fdrecv --notify waits for READY=1 and counts only those" {
 	recv_bg --notify -p "$sock"
-	"$FDSEND" -w 5 --notify "$sock" STATUS=one
-	"$FDSEND" --notify "$sock" STATUS=two
-	"$FDSEND" --notify "$sock" READY=1
+	"$FDSEND" -w 5 --notify --no-barrier "$sock" STATUS=one
+	"$FDSEND" --notify --no-barrier "$sock" STATUS=two
+	"$FDSEND" --notify --no-barrier "$sock" READY=1
 	recv_wait
 	[ "$rstatus" -eq 0 ]
 	[ "$(cat out)" = STATUS=oneSTATUS=twoREADY=1 ]
@@ -64,7 +64,7 @@ for line in open("out"):
 
 @test "more than 253 descriptors under one name go in several datagrams and are all kept" {
 	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS"'
-	"$FDSEND" -w 5 --notify -f "0$(printf ',0%.0s' $(seq 299))=many" "$sock" READY=1
+	"$FDSEND" -w 5 --notify $(printf -- '-o /etc/hostname %.0s' $(seq 300)) "$sock" READY=1
 	recv_wait
 	[ "$(cat out)" = 300 ]
 }
@@ -109,8 +109,8 @@ s.send(b"READY=1")' "$sock"
 
 @test "with -n 2 each READY=1 runs COMMAND with everything kept so far" {
 	recv_bg --notify -n 2 "$sock" -- sh -c 'echo "$LISTEN_FDNAMES" >> log'
-	"$FDSEND" -w 5 --notify -f 0=first "$sock" READY=1
-	"$FDSEND" --notify -f 0=second "$sock" READY=1
+	"$FDSEND" -w 5 --notify -f 5=first "$sock" READY=1 5</etc/hostname
+	"$FDSEND" --notify -f 5=second "$sock" READY=1 5</etc/hostname
 	recv_wait
 	[ "$rstatus" -eq 0 ]
 	[ "$(sort log | tr '\n' ' ')" = 'first first:second ' ]
@@ -118,7 +118,7 @@ s.send(b"READY=1")' "$sock"
 
 @test "names from LISTEN_FDNAMES travel with --listen-fds --notify" {
 	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDNAMES"'
-	sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=http:https exec "$0" -w 5 --listen-fds --notify "$1" READY=1 3<&0 4<&0' \
+	sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=http:https exec "$0" -w 5 --listen-fds --notify "$1" READY=1 3</etc/hostname 4</etc/hostname' \
 		"$FDSEND" "$sock"
 	recv_wait
 	[ "$(cat out)" = http:https ]
@@ -180,4 +180,125 @@ s.send(b"READY=1")' "$sock"
 	"$FDSEND" --notify "$sock" READY=1
 	recv_wait
 	[ "$(cat out)" = '1 stored' ]
+}
+
+@test "fdsend --notify ends with BARRIER=1 and a pipe, which fdrecv --notify answers" {
+	recv_bg --notify -n 0 -j "$sock"
+	"$FDSEND" -w 5 -T 5 --notify "$sock" READY=1
+	kill -TERM "$rpid"
+	recv_wait
+	run -0 python3 -c '
+import json
+for line in open("out"):
+    d = json.loads(line)
+    print(repr(d["message"]), [(f["type"], f["access"]) for f in d["fds"]])'
+	[ "${lines[0]}" = "'READY=1' []" ]
+	[ "${lines[1]}" = "'BARRIER=1' [('pipe', 'w')]" ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ ! -s err ]
+}
+
+# A manager that reads the datagrams, then holds the barrier's pipe until
+# the file "release" appears; it writes "held" once it holds it.
+slow_manager() {
+	python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+while True:
+    msg, fds, flags, addr = socket.recv_fds(s, 4096, 10)
+    if b"BARRIER=1" in msg.split(b"\n"):
+        break
+    for fd in fds:
+        os.close(fd)
+open("held", "w").write("held\n")
+while not os.path.exists("release"):
+    time.sleep(0.01)
+for fd in fds:
+    os.close(fd)' "$sock"
+}
+
+@test "fdsend --notify does not return before the manager has answered the barrier" {
+	need python3
+	slow_manager 3>&- &
+	track $!
+	wait_socket "$sock"
+	"$FDSEND" --notify "$sock" READY=1 3>&- &
+	spid=$!
+	track "$spid"
+	wait_for held held
+	kill -0 "$spid"
+	touch release
+	sstatus=0
+	wait "$spid" || sstatus=$?
+	[ "$sstatus" -eq 0 ]
+}
+
+@test "fdsend --notify fails, saying so, when the manager never answers the barrier" {
+	need python3
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+time.sleep(30)' "$sock" 3>&- &
+	track $!
+	wait_socket "$sock"
+	run -1 --separate-stderr "$FDSEND" --notify -T 0.2 "$sock" READY=1
+	[ "$stderr" = "fdsend: $sock: the manager did not answer BARRIER=1 within 0.2 seconds (--no-barrier does not wait)" ]
+}
+
+@test "fdsend --notify --no-barrier returns without waiting for the manager" {
+	need python3
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+time.sleep(30)' "$sock" 3>&- &
+	track $!
+	wait_socket "$sock"
+	run -0 --separate-stderr "$FDSEND" --notify --no-barrier -T 0.2 "$sock" READY=1
+	[ -z "$stderr" ]
+}
+
+@test "--no-barrier needs --notify" {
+	run -2 --separate-stderr "$FDSEND" --no-barrier "$sock"
+	[ "$stderr" = "fdsend: --no-barrier needs --notify" ]
+}
+
+@test "a descriptor stored twice is kept once, under its first name, as systemd does" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"'
+	"$FDSEND" -w 5 --notify -f 5=first "$sock" 5</etc/hostname 6<&5
+	"$FDSEND" --notify -f 6=second -f 5=third "$sock" READY=1 5</etc/hostname 6<&5
+	recv_wait
+	[ "$(cat out)" = '2 first:second' ]
+}
+
+@test "the same file opened twice is stored twice" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"'
+	"$FDSEND" -w 5 --notify -f 5=a -f 6=b "$sock" READY=1 5</etc/hostname 6</etc/hostname
+	recv_wait
+	[ "$(cat out)" = '2 a:b' ]
+}
+
+@test "a stored pipe whose writer has gone is not handed over, as systemd drops it" {
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"; cat <&3'
+	echo kept > kept.txt
+	# bash waits for every process of a pipeline: the writer is gone after.
+	: | "$FDSEND" -w 5 --notify -f 0=gone -f 5=kept "$sock" 5<kept.txt
+	"$FDSEND" --notify "$sock" READY=1
+	recv_wait
+	[ "$(cat out)" = "$(printf '1 kept\nkept')" ]
+}
+
+@test "a stored pipe whose writer has gone is kept with FDPOLL=0" {
+	need python3
+	recv_bg --notify "$sock" -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"; cat <&3'
+	wait_socket "$sock"
+	python3 -c '
+import os, socket, sys
+r, w = os.pipe()
+os.write(w, b"still here\n")
+os.close(w)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(sys.argv[1])
+socket.send_fds(s, [b"FDSTORE=1\nFDNAME=pipe\nFDPOLL=0"], [r])
+s.send(b"READY=1")' "$sock"
+	recv_wait
+	[ "$(cat out)" = "$(printf '1 pipe\nstill here')" ]
 }
