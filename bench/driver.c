@@ -13,7 +13,10 @@
  *   - the same for the static pair of `make static`, against the minimal
  *     pair linked statically too, and the size of each static binary.
  *   - `fdsend --notify` waiting for the manager (BARRIER=1) against
- *     `fdsend --notify --no-barrier`, into one `fdrecv --notify`.
+ *     `fdsend --notify --no-barrier`, into one `fdrecv --notify`;
+ *   - handoffs per second into one `fdrecv -p -n 0` from 1, 2 and 8
+ *     senders at a time, against the minimal pair: its loop must cost
+ *     nothing.
  *
  *     driver HELPERDIR SCRIPTDIR [STATICDIR]
  *
@@ -640,6 +643,91 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 		open_range(first, count, 0);
 }
 
+/* How many senders run at once in the concurrent scenario. */
+static const int concurrency[] = { 1, 2, 8 };
+#define NCONC (int)(sizeof(concurrency) / sizeof(concurrency[0]))
+
+/*
+ * runs handoffs into impl's receiver from c senders at a time: as one
+ * ends, the next starts. Then the driver's own handoff, which the receiver
+ * answers once it has handled everything before it. ns per handoff.
+ */
+static double
+concurrent_block(int impl, int c, long runs, char **argv)
+{
+	long started = 0, done = 0;
+	double t0 = now_ns();
+
+	for (; started < c && started < runs; started++)
+		spawn_fast(argv, devnull, devnull);
+	while (done < runs) {
+		int st;
+		pid_t pid = wait(&st);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			err(1, "wait");
+		}
+		track(0, pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			errx(1, "%s failed (status %#x): every figure would be wrong", argv[0], st);
+		done++;
+		if (started < runs) {
+			spawn_fast(argv, devnull, devnull);
+			started++;
+		}
+	}
+	handoff(impl, 0, 0);
+	return (now_ns() - t0) / (double)runs;
+}
+
+/*
+ * One receiver each, fdrecv -p -n 0 and the minimal one, for a whole
+ * round; blocks of every concurrency take turns between them.
+ */
+static void
+concurrent_rounds(struct series s[][NIMPL], long runs)
+{
+	static const int impls[] = { PROJ_P, MIN };
+	struct args ra[2], sa[2];
+	pid_t rp[2];
+	int r, b, k, c, i;
+
+	for (r = 0; r < cfg.rounds; r++) {
+		for (k = 0; k < 2; k++) {
+			i = impls[k];
+			ra[k].n = 0;
+			if (i == MIN) {
+				/* No end but SIGTERM, as fdrecv -n 0. */
+				receiver(&ra[k], i, 1000000000, 1, 0);
+			} else {
+				arg(&ra[k], cfg.fdrecv);
+				arg(&ra[k], "-p");
+				arg(&ra[k], "-n");
+				arg(&ra[k], "0");
+				arg(&ra[k], "fd:3");
+			}
+			rp[k] = spawn_fork(ra[k].v, devnull, devnull, lsock[i]);
+			sender(&sa[k], i, 0, 1);
+			handoff(i, devnull, 1);
+		}
+		for (b = 0; b < cfg.blocks; b++)
+			for (c = 0; c < NCONC; c++)
+				for (k = 0; k < 2; k++) {
+					int kk = (r + b + k) % 2;
+
+					add(&s[c][impls[kk]], r,
+					    concurrent_block(impls[kk], concurrency[c], runs, sa[kk].v));
+				}
+		for (k = 0; k < 2; k++) {
+			kill(rp[k], SIGTERM);
+			waitpid(rp[k], NULL, 0);
+			track(0, rp[k]);
+		}
+	}
+}
+
 /*
  * What fdsend --notify does at its end, done by the driver: BARRIER=1 with
  * a pipe's write end, then wait until the receiver closes it. Returns once
@@ -1050,6 +1138,21 @@ row_of(const char *name, const double *x, int diff, const char *target, const do
 	}
 }
 
+/* A row where more is better (a rate): met when x[0] / x[1] >= lim. */
+static void
+rate_row(const char *name, const double *x, const char *target, double lim)
+{
+	char cell[2][32], vs[32];
+	int met = x[0] / x[1] >= lim;
+
+	snprintf(cell[0], sizeof(cell[0]), "%.1f", x[0]);
+	snprintf(cell[1], sizeof(cell[1]), "%.1f", x[1]);
+	snprintf(vs, sizeof(vs), "%.3fx", x[0] / x[1]);
+	printf(ROW_FORMAT, name, cell[0], cell[1], "-", vs, "-", target, met ? "yes" : "NO");
+	targets++;
+	missed += !met;
+}
+
 /* A row of the main table: v[PROJ] against v[MIN] and v[PY]. */
 static void
 row(const char *name, const double *v, int diff, const char *target, double lim_min,
@@ -1376,7 +1479,7 @@ int
 main(int argc, char **argv)
 {
 	static struct scenario hand, many;
-	static struct series cat[2], notify[2];
+	static struct series cat[2], notify[2], conc[NCONC][NIMPL];
 	long hand_runs[NIMPL], many_runs[NIMPL], calls_s[NIMPL], calls_r[NIMPL];
 	char name[128];
 	double v[NIMPL];
@@ -1417,6 +1520,9 @@ main(int argc, char **argv)
 	for (r = 0; r < cfg.rounds; r++)
 		round_of(r, base, cfg.fds, many_runs, &many);
 
+	fprintf(stderr, "bench: 1, 2 and 8 senders at a time...\n");
+	concurrent_rounds(conc, per_block(cfg.handoffs));
+
 	fprintf(stderr, "bench: fdsend --notify with and without the barrier...\n");
 	notify_rounds(notify, per_block(cfg.notify));
 
@@ -1456,6 +1562,11 @@ main(int argc, char **argv)
 	snprintf(name, sizeof(name), "%ld MiB into a pipe", cfg.cat_mib);
 	print_rounds(name, "ms", 1e6, &cat[0], "fdrecv -C");
 	print_rounds(name, "ms", 1e6, &cat[1], "cat");
+	for (k = 0; k < NCONC; k++) {
+		snprintf(name, sizeof(name), "%d at a time", concurrency[k]);
+		print_rounds(name, "us", 1e3, &conc[k][PROJ_P], "fdrecv -p -n 0");
+		print_rounds(name, "us", 1e3, &conc[k][MIN], impl_name[MIN]);
+	}
 	print_rounds("fdsend --notify", "us", 1e3, &notify[0], "barrier");
 	print_rounds("fdsend --notify", "us", 1e3, &notify[1], "--no-barrier");
 	printf("\n");
@@ -1479,6 +1590,18 @@ main(int argc, char **argv)
 	v[PY] = NAN;
 	snprintf(name, sizeof(name), "-C %ld MiB to a pipe, ms (min: cat)", cfg.cat_mib);
 	row(name, v, 0, "<=1.00x cat", 1.00, NAN);
+	/* Throughput from several senders at once: fdrecv's loop against
+	 * the minimal receiver, which takes one connection at a time. */
+	for (k = 0; k < NCONC; k++) {
+		double x[3];
+
+		x[0] = 1e9 / median(conc[k][PROJ_P].v, conc[k][PROJ_P].n);
+		x[1] = 1e9 / median(conc[k][MIN].v, conc[k][MIN].n);
+		x[2] = NAN;
+		snprintf(name, sizeof(name), "handoffs/s, %d sender%s at a time", concurrency[k],
+		    concurrency[k] == 1 ? "" : "s");
+		rate_row(name, x, ">=0.95x min", 0.95);
+	}
 	/* The receiver answers in the same run for both: what the barrier
 	 * costs a script is the wait for it. */
 	v[PROJ] = median(notify[0].v, notify[0].n) / 1e3;

@@ -132,6 +132,8 @@ struct run {
 	struct fdp_listener l;
 	struct serve s;
 	struct notify_store store;
+	int *watch;             /* the store's descriptors the loop watches */
+	size_t watchcap;
 };
 
 static void
@@ -561,6 +563,34 @@ notify_datagram(struct run *r, struct fdp_msg *m, const struct serve_peer *p)
 	return 1;
 }
 
+/* The store's descriptors, for the loop to see them hang up: as systemd
+ * does, those stored without FDPOLL=0 are dropped when they do. */
+static size_t
+watch_store(struct serve *s, const int **fds)
+{
+	struct run *r = s->arg;
+	size_t i;
+
+	r->watch = xgrow(r->watch, &r->watchcap, r->store.n, sizeof(int));
+	for (i = 0; i < r->store.n; i++)
+		r->watch[i] = r->store.poll[i] ? r->store.fds[i] : -1;
+	*fds = r->watch;
+	return r->store.n;
+}
+
+static void
+store_hung_up(struct serve *s)
+{
+	struct run *r = s->arg;
+	long n = notify_store_drop_hungup(&r->store);
+
+	if (n < 0)
+		err(1, "poll");
+	if (n > 0)
+		warnx("%s: closed %ld stored descriptor%s that hung up", r->o->name, n,
+		    n == 1 ? "" : "s");
+}
+
 /* A whole message that passed the loop's checks. */
 static int
 on_message(struct serve *s, struct fdp_msg *m, const struct serve_peer *p)
@@ -612,6 +642,7 @@ setup(struct run *r)
 		.forking = o->out == OUT_COMMAND && o->count != 1,
 		.command = o->command ? o->command[0] : NULL,
 		.handle = on_message, .arg = r,
+		.watch = o->notify ? watch_store : NULL, .hung_up = store_hung_up,
 	};
 	if (o->connect)
 		return;
@@ -644,6 +675,7 @@ main(int argc, char **argv)
 	setup(&r);
 	status = serve_run(&r.s);
 	notify_store_free(&r.store);
+	free(r.watch);
 	free(o.uids);
 	free(o.gids);
 	free(o.at);

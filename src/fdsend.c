@@ -628,6 +628,9 @@ main(int argc, char **argv)
 	/* MSG_NOSIGNAL covers the socket; this covers standard output (-r)
 	 * and error. Nothing else to set up: fdsend -l does its own. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Descriptors in flight count against the limit on open files
+	 * (ETOOMANYREFS): the soft limit need not be the one. */
+	proc_nofile_raise();
 
 	status = o.listen ? serve(&o, &a, &m) : send_once(&o, &a, &m) < 0;
 	free(o.fds);

@@ -609,7 +609,8 @@ serve_run(struct serve *s)
 	while (!st.stop) {
 		struct timespec ts;
 		long long wait;
-		size_t i, np = 0, nc;
+		const int *watched = NULL;
+		size_t i, np = 0, nc, nw, first_watched;
 		long fresh;
 		int listen_slot = -1, r;
 
@@ -623,7 +624,8 @@ serve_run(struct serve *s)
 		if (st.fixed < 0 && (!st.again || connect_server(s) < 0))
 			break;
 
-		st.pfd = xgrow(st.pfd, &st.pcap, st.n + 1, sizeof(*st.pfd));
+		nw = s->watch ? s->watch(s, &watched) : 0;
+		st.pfd = xgrow(st.pfd, &st.pcap, st.n + 1 + nw, sizeof(*st.pfd));
 		for (i = 0; i < st.n; i++)
 			st.pfd[np++] = (struct pollfd){ .fd = st.c[i].waiting ? -1 : st.c[i].fd,
 				.events = POLLIN };
@@ -632,6 +634,10 @@ serve_run(struct serve *s)
 			listen_slot = (int)np;
 			st.pfd[np++] = (struct pollfd){ .fd = st.lfd, .events = POLLIN };
 		}
+		/* No events asked: only a hang-up or an error wakes the loop. */
+		first_watched = np;
+		for (i = 0; i < nw; i++)
+			st.pfd[np++] = (struct pollfd){ .fd = watched[i] };
 		wait = nearest(s, fdp_now_ms());
 		if (wait >= 0) {
 			ts.tv_sec = (time_t)(wait / 1000);
@@ -644,6 +650,11 @@ serve_run(struct serve *s)
 			break;
 		}
 		if (r > 0) {
+			for (i = first_watched; i < np; i++)
+				if (st.pfd[i].revents) {
+					s->hung_up(s);
+					break;
+				}
 			/* From the last: ending a connection moves the last
 			 * one into its place, which was already seen. */
 			for (i = nc; i-- > 0 && !st.stop;) {

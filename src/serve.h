@@ -52,6 +52,11 @@ struct serve {
 	const char *command;            /* that child's program, for reports */
 	serve_fn *handle;
 	void *arg;
+	/* Descriptors to watch besides the peers (--notify's store): watch
+	 * points *fds at them (-1 for one not to watch) and says how many;
+	 * when any of them hangs up or fails, hung_up is called. */
+	size_t (*watch)(struct serve *s, const int **fds);
+	void (*hung_up)(struct serve *s);
 	/* Kept by the loop. */
 	int status;                     /* 1 once anything failed */
 	struct serve_state *st;

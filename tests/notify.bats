@@ -302,3 +302,30 @@ s.send(b"READY=1")' "$sock"
 	recv_wait
 	[ "$(cat out)" = "$(printf '1 pipe\nstill here')" ]
 }
+
+@test "a stored pipe is closed as soon as its writer goes, without waiting for READY=1" {
+	need python3
+	recv_bg --notify -n 0 -p "$sock"
+	wait_socket "$sock"
+	before=$(ls "/proc/$rpid/fd" | wc -l)
+	# Store the read end of a pipe, then close the write end on request.
+	python3 -c '
+import os, socket, sys, time
+r, w = os.pipe()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(sys.argv[1])
+socket.send_fds(s, [b"FDSTORE=1\nFDNAME=pipe"], [r])
+os.close(r)
+while not os.path.exists("go"):
+    time.sleep(0.01)
+os.close(w)' "$sock" 3>&- &
+	track $!
+	for ((i = 0; i < 500; i++)); do
+		(($(ls "/proc/$rpid/fd" | wc -l) == before + 1)) && break
+		sleep 0.01
+	done
+	(($(ls "/proc/$rpid/fd" | wc -l) == before + 1))
+	touch go
+	wait_for err 'closed 1 stored descriptor that hung up'
+	[ "$(ls "/proc/$rpid/fd" | wc -l)" -eq "$before" ]
+	[[ $(cat err) == "fdrecv: $sock: closed 1 stored descriptor that hung up" ]]
+}

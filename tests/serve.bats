@@ -250,7 +250,10 @@ except OSError:
 }
 
 @test "the memory of a long message is given back once it has been handled" {
-	start_service -p -n 0 "$sock"
+	# AddressSanitizer (make check-sanitize) keeps freed memory in its
+	# quarantine on purpose: not here.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+		start_service -p -n 0 "$sock"
 	base=$(rss "$rpid")
 	head -c 12M /dev/zero | tr '\0' z >long
 	for round in 1 2; do
@@ -604,4 +607,24 @@ s.close()
 	grep -q 'the sender closed without shutdown(2) (--strict); closed its descriptor' err
 	[[ ! -s out ]]
 	wait_fds "$rpid" "$before"
+}
+
+@test "fdsend sends 1500 descriptors past its soft limit of 1024, up to the hard one" {
+	(($(ulimit -Hn) > 2048)) || skip "the hard limit on open files is $(ulimit -Hn)"
+	[[ $EUID -eq 0 ]] || skip "the limit is the sender's to reach as another user"
+	need setpriv
+	shared=$(mktemp -d /tmp/fdpass-serve.XXXXXX)
+	chmod 755 "$shared"
+	tmpdirs+=("$shared")
+	cp "$FDSEND" "$shared/fdsend"
+	# Root is exempt from the limit on descriptors in flight: send as
+	# uid 65534, to a receiver that reads only once all are sent.
+	recv_bg -p -m 777 --expect 1500 "$shared/s.sock"
+	wait_socket "$shared/s.sock"
+	run -0 --separate-stderr timeout 10 bash -c 'ulimit -Sn 1024 && exec "$@"' _ \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$shared/fdsend" -f "$(repeat_fd 0 1500)" "$shared/s.sock" all </dev/null
+	recv_wait
+	[[ $rstatus -eq 0 ]]
+	[[ $(cat out) == all ]]
 }
