@@ -61,11 +61,13 @@ _fdpass()
 	local -a words at
 
 	if [[ $cmd == fdsend ]]; then
-		opts='-e --escapes -f --fd -h --help -i --input -l --listen --listen-fds
-		    -n --count --no-barrier --notify -o --open -r --reply -T --timeout -t --type
-		    -V --version -v --verbose -w --wait'
-		args='-f --fd -i --input -n --count -o --open -T --timeout -t --type -w --wait'
-		short=finoTtw
+		opts='--allow-gid --allow-uid -e --escapes -f --fd -h --help -i --input
+		    -l --listen --listen-fds -m --mode --max-size -n --count --no-barrier
+		    --notify -o --open -r --reply -T --timeout -t --type -V --version
+		    -v --verbose -w --wait'
+		args='--allow-gid --allow-uid -f --fd -i --input -m --mode --max-size
+		    -n --count -o --open -T --timeout -t --type -w --wait'
+		short=fimnoTtw
 	else
 		opts='--allow-gid --allow-uid --at -C --cat -c --connect -n --count
 		    --expect --fdname -h --help -j --json -m --mode --max-children

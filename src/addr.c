@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -277,8 +278,129 @@ reclaim(const char *path)
 	close(s);
 	if (r < 0 && e == ECONNREFUSED)
 		return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-	errno = EADDRINUSE;
+	/* Without write permission on it, there is no telling whether
+	 * anything listens there. */
+	errno = r < 0 && e == EACCES ? EACCES : EADDRINUSE;
 	return -1;
+}
+
+/*
+ * Just enough of <linux/netlink.h>, <linux/sock_diag.h> and
+ * <linux/unix_diag.h> (the kernel's ABI, which does not change) to ask
+ * which user bound an abstract name: musl's compiler sees no kernel
+ * headers.
+ */
+struct diag_nlmsg {
+	uint32_t len;
+	uint16_t type, flags;
+	uint32_t seq, pid;
+};
+struct diag_req {
+	struct diag_nlmsg nh;
+	uint8_t family, protocol;
+	uint16_t pad;
+	uint32_t states, ino, show, cookie[2];
+};
+struct diag_msg {
+	uint8_t family, type, state, pad;
+	uint32_t ino, cookie[2];
+};
+#define DIAG_PROTOCOL 4         /* NETLINK_SOCK_DIAG */
+#define DIAG_BY_FAMILY 20       /* SOCK_DIAG_BY_FAMILY */
+#define DIAG_DONE 3             /* NLMSG_DONE */
+#define DIAG_ERROR 2            /* NLMSG_ERROR */
+#define DIAG_DUMP 0x301         /* NLM_F_REQUEST | NLM_F_DUMP */
+#define DIAG_SHOW (0x01 | 0x40) /* UDIAG_SHOW_NAME | UDIAG_SHOW_UID (Linux 5.3) */
+#define DIAG_NAME 0             /* UNIX_DIAG_NAME */
+#define DIAG_UID 7              /* UNIX_DIAG_UID */
+#define DIAG_ALIGN(n) (((n) + 3) & ~(size_t)3)
+
+/* In one answer of the dump, the uid of the socket bound to a, if any. */
+static int
+diag_match(const struct fdp_addr *a, const char *p, size_t len, uid_t *uid)
+{
+	size_t want = a->len - offsetof(struct sockaddr_un, sun_path), off;
+	int named = 0, known = 0;
+
+	for (off = DIAG_ALIGN(sizeof(struct diag_msg)); off + 4 <= len;) {
+		uint16_t alen, atype;
+		uint32_t u;
+
+		memcpy(&alen, p + off, 2);
+		memcpy(&atype, p + off + 2, 2);
+		if (alen < 4 || off + alen > len)
+			break;
+		if (atype == DIAG_NAME && alen - 4u == want &&
+		    memcmp(p + off + 4, a->sun.sun_path, want) == 0)
+			named = 1;
+		if (atype == DIAG_UID && alen >= 8) {
+			memcpy(&u, p + off + 4, 4);
+			*uid = (uid_t)u;
+			known = 1;
+		}
+		off += DIAG_ALIGN(alen);
+	}
+	return named && known;
+}
+
+int
+fdp_owner(const struct fdp_addr *a, uid_t *uid)
+{
+	struct diag_req req = {
+		{ sizeof(req), DIAG_BY_FAMILY, DIAG_DUMP, 1, 0 },
+		AF_UNIX, 0, 0, ~0U, 0, DIAG_SHOW, { ~0U, ~0U },
+	};
+	union {
+		struct diag_nlmsg h; /* for alignment */
+		char buf[16384];
+	} u;
+	struct stat st;
+	int s, found = 0, done = 0;
+
+	if (a->fd >= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!a->abstract) {
+		if (lstat(a->sun.sun_path, &st) < 0)
+			return -1;
+		*uid = st.st_uid;
+		return 0;
+	}
+	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, DIAG_PROTOCOL);
+	if (s < 0)
+		return -1;
+	if (send(s, &req, sizeof(req), 0) < 0)
+		done = -1;
+	while (!done) {
+		ssize_t n = recv(s, u.buf, sizeof(u.buf), 0);
+		size_t off = 0;
+
+		if (n <= 0) {
+			done = -1;
+			break;
+		}
+		while (off + sizeof(struct diag_nlmsg) <= (size_t)n) {
+			struct diag_nlmsg h;
+
+			memcpy(&h, u.buf + off, sizeof(h));
+			if (h.len < sizeof(h) || off + h.len > (size_t)n)
+				break;
+			if (h.type == DIAG_DONE || h.type == DIAG_ERROR) {
+				done = 1;
+				break;
+			}
+			if (!found && diag_match(a, u.buf + off + sizeof(h), h.len - sizeof(h), uid))
+				found = 1;
+			off += DIAG_ALIGN(h.len);
+		}
+	}
+	close(s);
+	if (!found) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -126,6 +126,46 @@ arg_id(const char *s, int group, unsigned *id)
 	return ids_lookup(s, group, id);
 }
 
+int
+arg_allow(struct allow *a, const char *s, int group)
+{
+	unsigned id, *v;
+
+	if (arg_id(s, group, &id) < 0)
+		return -1;
+	v = realloc(a->ids[group], (a->n[group] + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	v[a->n[group]++] = id;
+	a->ids[group] = v;
+	return 0;
+}
+
+int
+allow_match(const struct allow *a, int known, unsigned uid, unsigned gid)
+{
+	size_t i;
+
+	if (!a->n[0] && !a->n[1])
+		return 1;
+	if (!known)
+		return 0;
+	for (i = 0; i < a->n[0]; i++)
+		if (a->ids[0][i] == uid)
+			return 1;
+	for (i = 0; i < a->n[1]; i++)
+		if (a->ids[1][i] == gid)
+			return 1;
+	return 0;
+}
+
+void
+allow_free(struct allow *a)
+{
+	free(a->ids[0]);
+	free(a->ids[1]);
+}
+
 static int
 push(int **v, size_t *n, size_t *cap, int fd)
 {

@@ -26,6 +26,22 @@ int arg_mode(const char *s, int *mode);
 /* A user or group: a number or a name. */
 int arg_id(const char *s, int group, unsigned *id);
 
+/* --allow-uid and --allow-gid: the users and groups a peer may have. */
+struct allow {
+	unsigned *ids[2];       /* [0] users, [1] groups */
+	size_t n[2];
+};
+
+/* Add a user (group 0) or group (1), a number or a name; -1 for a name
+ * that does not exist, or no memory. */
+int arg_allow(struct allow *a, const char *s, int group);
+
+/* Whether a peer passes: no list at all, or known credentials whose uid
+ * or gid is on it. */
+int allow_match(const struct allow *a, int known, unsigned uid, unsigned gid);
+
+void allow_free(struct allow *a);
+
 /*
  * Descriptor numbers: "N", "N-M", or a comma-separated list of those,
  * followed by "=NAME" when name is not NULL. The numbers are

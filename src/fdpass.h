@@ -67,9 +67,15 @@ struct fdp_listener {
  * permission of the socket file, or -1 for 0777 & ~umask. An existing socket
  * file is replaced only when nothing is bound to it; errors: ELOOP for a
  * symbolic link, EEXIST for a file that is not a socket, EADDRINUSE for a
- * live socket. For fd:N, describes N (listening or not) and binds nothing.
+ * live socket, EACCES for a socket file we may not connect to (live or not).
+ * For fd:N, describes N (listening or not) and binds nothing.
  */
 int fdp_listen(const struct fdp_addr *a, int type, int mode, struct fdp_listener *l);
+
+/* Which user has a socket bound to a: the owner of the socket file, or
+ * for an abstract name, who bound it (sock_diag, Linux 5.3). ENOENT when
+ * there is no such socket. */
+int fdp_owner(const struct fdp_addr *a, uid_t *uid);
 
 /* Remove the socket file, if it is still the one fdp_listen created.
  * Async-signal-safe, so a signal handler may call it. */
@@ -100,7 +106,12 @@ struct fdp_msg {
 	uid_t uid;
 	gid_t gid;
 	size_t closed;          /* after a failure: descriptors that did arrive, and were closed */
+	int ended;              /* how a stream message ended, when its receiver looked */
 };
+
+/* How a stream message ended: with shutdown(2), the sender still there,
+ * or with the connection closed (or the sender gone). */
+enum { FDP_ENDED_UNKNOWN, FDP_ENDED_SHUTDOWN, FDP_ENDED_CLOSE };
 
 /*
  * One step of receiving a message into m: one recvmsg(2) that never waits
@@ -127,6 +138,34 @@ int fdp_recv_step(int sock, int type, struct fdp_msg *m, size_t max);
  * -1 as fdp_recv_step (and ETIMEDOUT).
  */
 int fdp_recv(int sock, int type, struct fdp_msg *m, size_t max, int timeout_ms);
+
+/*
+ * A receiver that refuses a message it has read can say why before it
+ * closes the connection: a NUL byte, "refused: ", the reason, a newline.
+ * fdp_refuse sends that without waiting, and ignores a peer that is gone.
+ */
+#define FDP_REFUSED "\0refused: "
+#define FDP_REFUSED_LEN 10
+void fdp_refuse(int sock, const char *why);
+
+/* Whether data (of len bytes) is such a refusal; its reason into why. */
+int fdp_refusal(const char *data, size_t len, char *why, size_t size);
+
+/* After a send failed because the receiver went away: whether it left a
+ * refusal to read, and its reason. Does not wait. */
+int fdp_refused(int sock, char *why, size_t size);
+
+/*
+ * After a message on a stream or seqpacket connection: end it with
+ * shutdown(SHUT_WR) and wait until the receiver closes its end, so that
+ * the sender knows it was taken. Returns 0 when the receiver closed, or
+ * when it has read everything and still keeps its end open linger_ms
+ * later. Fails with ECONNRESET when it closed with the message unread,
+ * EBADMSG when it refused the message (why: the reason it gave, cut to
+ * size), ETIMEDOUT when it had not read it all within timeout_ms (-1:
+ * no limit). Anything else the receiver sends is read and dropped.
+ */
+int fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size);
 
 /* Close m's descriptors and empty it, keeping its buffers for the next one. */
 void fdp_msg_clear(struct fdp_msg *m);

@@ -110,8 +110,7 @@ struct opts {
 	int type, mode;
 	int wait_ms, wait_set, timeout_ms;
 	const char *timeout_arg;
-	unsigned *uids, *gids;
-	size_t nuids, ngids;
+	struct allow allow;
 	long max_fds, expect;
 	size_t max_size, max_conns, max_children;
 	const char *max_size_arg;
@@ -144,15 +143,11 @@ usage(void)
 }
 
 static void
-add_id(unsigned **v, size_t *n, const char *arg, int group)
+add_id(struct allow *a, const char *arg, int group)
 {
-	unsigned id;
-
-	if (arg_id(arg, group, &id) < 0)
+	if (arg_allow(a, arg, group) < 0)
 		errx(2, "--allow-%s %s: no such %s", group ? "gid" : "uid", arg_show(arg),
 		    group ? "group" : "user");
-	*v = xrealloc(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = id;
 }
 
 static void
@@ -255,10 +250,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->wait_set = 1;
 			break;
 		case OPT_ALLOW_UID:
-			add_id(&o->uids, &o->nuids, scan.value, 0);
+			add_id(&o->allow, scan.value, 0);
 			break;
 		case OPT_ALLOW_GID:
-			add_id(&o->gids, &o->ngids, scan.value, 1);
+			add_id(&o->allow, scan.value, 1);
 			break;
 		case OPT_MAX_FDS:
 			if (arg_uint(scan.value, INT_MAX, &v) < 0)
@@ -444,7 +439,7 @@ cat_all(struct run *r, const struct fdp_msg *m)
 			err(1, "write standard output");
 		if (errno == ETIMEDOUT && r->o->timeout_arg)
 			warnx("fd %d [%zu]: copy: timed out after %s", m->fds[i], i,
-			    serve_seconds(r->o->timeout_arg));
+			    proc_seconds(r->o->timeout_arg));
 		else if (errno == EBADF)
 			warnx("fd %d [%zu]: copy: not open for reading", m->fds[i], i);
 		else
@@ -459,7 +454,7 @@ static struct report
 report_of(const struct serve_peer *p, const struct fdp_msg *m, char **names)
 {
 	return (struct report){ m->data, m->len, m->fds, m->nfds, names,
-		p->known, p->pid, p->uid, p->gid, p->comm };
+		p->known, p->pid, p->uid, p->gid, p->comm, m->ended };
 }
 
 static void
@@ -635,7 +630,7 @@ setup(struct run *r)
 		.max_conns = o->max_conns, .max_size = o->max_size,
 		.max_size_arg = o->max_size_arg, .max_children = o->max_children,
 		.max_fds = o->notify ? -1 : o->max_fds, .expect = o->expect,
-		.uids = o->uids, .gids = o->gids, .nuids = o->nuids, .ngids = o->ngids,
+		.allow = &o->allow,
 		.strict = o->strict,
 		/* Reading /proc/PID/comm costs a file open per peer: only when shown. */
 		.want_comm = o->verbose || o->out == OUT_HUMAN || o->out == OUT_JSON,
@@ -676,8 +671,7 @@ main(int argc, char **argv)
 	status = serve_run(&r.s);
 	notify_store_free(&r.store);
 	free(r.watch);
-	free(o.uids);
-	free(o.gids);
+	allow_free(&o.allow);
 	free(o.at);
 	free(o.fdnames);
 	free((char *)o.name);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,9 @@
 #include "report.h"
 
 static const char usage_text[] =
-    "usage: fdsend [-ehlrVv] [-f FD[=NAME]] [-i FILE] [-n COUNT] [-o PATH]\n"
-    "              [-T SECONDS] [-t TYPE] [-w SECONDS] [--listen-fds]\n"
+    "usage: fdsend [-ehlrVv] [-f FD[=NAME]] [-i FILE] [-m MODE] [-n COUNT]\n"
+    "              [-o PATH] [-T SECONDS] [-t TYPE] [-w SECONDS] [--allow-gid GID]\n"
+    "              [--allow-uid UID] [--listen-fds] [--max-size BYTES]\n"
     "              [--no-barrier] [--notify] SOCKET [PART ...]\n";
 
 static const char help_text[] =
@@ -40,14 +42,21 @@ static const char help_text[] =
     "  -T, --timeout SECONDS  fail when any single step takes longer\n"
     "  -l, --listen           bind SOCKET and send to each peer that connects\n"
     "  -n, --count COUNT      with -l: peers to serve (0: until killed)\n"
+    "  -m, --mode MODE        with -l: permissions of the socket file (octal)\n"
     "  -r, --reply            copy the peer's reply to standard output\n"
+    "      --max-size BYTES   with -r: the longest reply taken (K, M, G; 16M)\n"
+    "      --allow-uid UID    send only to a receiver with this user (repeatable)\n"
+    "      --allow-gid GID    send only to a receiver with this group (repeatable)\n"
     "      --notify           speak systemd's notify protocol\n"
     "      --no-barrier       with --notify: do not wait for the manager\n"
     "  -v, --verbose          describe what was sent on standard error\n"
     "  -h, --help             show this help\n"
     "  -V, --version          show the version\n";
 
-enum { OPT_LISTEN_FDS = 256, OPT_NOTIFY, OPT_NO_BARRIER };
+enum {
+	OPT_LISTEN_FDS = 256, OPT_NOTIFY, OPT_NO_BARRIER, OPT_ALLOW_UID, OPT_ALLOW_GID,
+	OPT_MAX_SIZE,
+};
 
 static const struct arg_opt options[] = {
 	{ "fd", 'f', 1 },
@@ -61,6 +70,10 @@ static const struct arg_opt options[] = {
 	{ "listen", 'l', 0 },
 	{ "count", 'n', 1 },
 	{ "reply", 'r', 0 },
+	{ "mode", 'm', 1 },
+	{ "max-size", OPT_MAX_SIZE, 1 },
+	{ "allow-uid", OPT_ALLOW_UID, 1 },
+	{ "allow-gid", OPT_ALLOW_GID, 1 },
 	{ "notify", OPT_NOTIFY, 0 },
 	{ "no-barrier", OPT_NO_BARRIER, 0 },
 	{ "verbose", 'v', 0 },
@@ -89,11 +102,14 @@ struct opts {
 	const char **inputs;
 	size_t ninputs;
 	int escapes, listen, reply, notify, no_barrier, verbose;
-	int type;
+	int type, mode;
 	int wait_ms, timeout_ms;
 	const char *timeout_arg;
 	unsigned long count;
 	int count_set;
+	size_t max_size;
+	const char *max_size_arg;
+	struct allow allow;
 	const char *socket;
 	const char *name;       /* SOCKET as messages show it */
 	char **parts;
@@ -150,6 +166,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->wait_ms = 0;
 	o->timeout_ms = -1;
 	o->count = 1;
+	o->mode = -1;
+	o->max_size = FDP_MAX_SIZE;
 	while ((c = arg_next(&scan, options)) != ARG_END) {
 		switch (c) {
 		case 'f':
@@ -193,6 +211,22 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'r':
 			o->reply = 1;
+			break;
+		case 'm':
+			if (arg_mode(scan.value, &o->mode) < 0)
+				errx(2, "-m %s: not an octal mode of at most 0777", arg_show(scan.value));
+			break;
+		case OPT_MAX_SIZE:
+			if (arg_size(scan.value, SIZE_MAX / 4, &o->max_size) < 0)
+				errx(2, "--max-size %s: not a size in bytes (with K, M or G)",
+				    arg_show(scan.value));
+			o->max_size_arg = scan.value;
+			break;
+		case OPT_ALLOW_UID:
+		case OPT_ALLOW_GID:
+			if (arg_allow(&o->allow, scan.value, c == OPT_ALLOW_GID) < 0)
+				errx(2, "--allow-%s %s: no such %s", c == OPT_ALLOW_GID ? "gid" : "uid",
+				    arg_show(scan.value), c == OPT_ALLOW_GID ? "group" : "user");
 			break;
 		case OPT_NOTIFY:
 			o->notify = 1;
@@ -252,6 +286,15 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	if (o->count_set && !o->listen)
 		errx(2, "-n needs -l");
+	if (o->mode >= 0 && !o->listen)
+		errx(2, "-m needs -l");
+	if (o->max_size_arg && !o->reply)
+		errx(2, "--max-size needs -r");
+	/* A datagram's receiver is anyone who can read the socket: the
+	 * kernel names no one. */
+	if ((o->allow.n[0] || o->allow.n[1]) && o->type == SOCK_DGRAM)
+		errx(2, "--allow-%s needs a stream or seqpacket socket: a dgram receiver has "
+		    "no credentials to check", o->allow.n[0] ? "uid" : "gid");
 	if (o->no_barrier && !o->notify)
 		errx(2, "--no-barrier needs --notify");
 	if (o->type == SOCK_DGRAM && (o->listen || o->reply))
@@ -457,45 +500,92 @@ gather_fds(struct opts *o, struct out *m)
 	}
 }
 
-/* Say what failed, naming the socket and the step; -1 for the caller. */
+/*
+ * How long fdsend waits, once the receiver has read the whole message, for
+ * it to close its end: a receiver that keeps it open (to answer, or to
+ * serve more) has the message all the same.
+ */
+#define LINGER_MS 1000
+
+/* Say what failed, naming the socket (or the peer) and the step; -1. */
 static int
-complain(const struct opts *o, const char *what)
+complain(const struct opts *o, const char *who, const char *what)
 {
 	int e = errno;
 
 	if (e == ETIMEDOUT && o->timeout_arg)
-		warnx("%s: %s: timed out after %s seconds", o->name, what, o->timeout_arg);
+		warnx("%s: %s: timed out after %s", who, what, proc_seconds(o->timeout_arg));
 	else if (e == EPERM)
-		warnx("%s: %s: %s (the receiver refuses descriptors)", o->name, what, strerror(e));
+		warnx("%s: %s: %s (the receiver refuses descriptors)", who, what, strerror(e));
 	else if (e == ETOOMANYREFS)
 		warnx("%s: %s: %s (more descriptors in flight than the open files limit)",
-		    o->name, what, strerror(e));
+		    who, what, strerror(e));
 	else
-		warnx("%s: %s: %s", o->name, what, strerror(e));
+		warnx("%s: %s: %s", who, what, strerror(e));
+	return -1;
+}
+
+/*
+ * --allow-uid, --allow-gid: whom the descriptors go to, as the kernel
+ * names it (SO_PEERCRED), before a byte is sent. 0 when it may have them.
+ */
+static int
+check_receiver(const struct opts *o, const char *who, const char *noun, int sock, int type)
+{
+	pid_t pid = 0;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int known;
+
+	if (!o->allow.n[0] && !o->allow.n[1])
+		return 0;
+	if (type == SOCK_DGRAM)
+		errx(2, "%s: --allow-%s needs a stream or seqpacket socket: a dgram receiver has "
+		    "no credentials to check", o->name, o->allow.n[0] ? "uid" : "gid");
+	known = fdp_peercred(sock, &pid, &uid, &gid) == 0 && pid > 0;
+	if (allow_match(&o->allow, known, uid, gid))
+		return 0;
+	if (known)
+		warnx("%s: refused %s pid %d uid %u gid %u: not allowed by --allow-uid or "
+		    "--allow-gid; nothing sent", who, noun, (int)pid, (unsigned)uid, (unsigned)gid);
+	else
+		warnx("%s: refused a %s with unknown credentials (--allow-uid or --allow-gid); "
+		    "nothing sent", who, noun);
 	return -1;
 }
 
 /* -r: what the peer sends back, until it closes. */
 static int
-copy_reply(const struct opts *o, int sock, int type)
+copy_reply(const struct opts *o, const char *who, int sock, int type)
 {
 	struct fdp_msg r = { 0 };
-	int got;
+	int got, first = 1;
 
 	if (shutdown(sock, SHUT_WR) < 0)
-		return complain(o, "shutdown");
-	while ((got = fdp_recv(sock, type, &r, FDP_MAX_SIZE, o->timeout_ms)) > 0) {
+		return complain(o, who, "shutdown");
+	while ((got = fdp_recv(sock, type, &r, o->max_size, o->timeout_ms)) > 0) {
+		char why[256];
+
+		if (first && fdp_refusal(r.data, r.len, why, sizeof(why))) {
+			warnx("%s: the receiver refused the message: %s", who, arg_show(why));
+			fdp_msg_free(&r);
+			return -1;
+		}
+		first = 0;
 		if (r.nfds)
 			warnx("%s: the reply carried %zu descriptor%s; closed",
-			    o->name, r.nfds, r.nfds == 1 ? "" : "s");
+			    who, r.nfds, r.nfds == 1 ? "" : "s");
 		if (fwrite(r.data, 1, r.len, stdout) != r.len || fflush(stdout) == EOF)
 			err(1, "write standard output");
 		fdp_msg_clear(&r);
 		if (type == SOCK_STREAM)
 			break;
 	}
-	if (got < 0)
-		complain(o, "receive reply");
+	if (got < 0 && errno == EMSGSIZE)
+		warnx("%s: the reply is longer than --max-size %s; dropped", who,
+		    o->max_size_arg ? o->max_size_arg : FDP_MAX_SIZE_ARG);
+	else if (got < 0)
+		complain(o, who, "receive reply");
 	fdp_msg_free(&r);
 	return got < 0 ? -1 : 0;
 }
@@ -503,8 +593,9 @@ copy_reply(const struct opts *o, int sock, int type)
 static void
 verbose(const struct out *m, int sock, int type)
 {
+	/* On a stream, fdsend ends its message with shutdown(2). */
 	struct report r = { m->data, m->len, m->fds, m->nfds, m->named ? m->names : NULL,
-		0, 0, 0, 0, "" };
+		0, 0, 0, 0, "", type == SOCK_STREAM ? FDP_ENDED_SHUTDOWN : FDP_ENDED_UNKNOWN };
 	char comm[64];
 
 	if (type != SOCK_DGRAM && fdp_peercred(sock, &r.pid, &r.uid, &r.gid) == 0 && r.pid > 0) {
@@ -526,37 +617,80 @@ check_type(const struct opts *o, const struct out *m, int type)
 		errx(2, "%s: -r needs a stream or seqpacket socket, not dgram", o->name);
 }
 
-/* Send on a connected socket, then -v and -r. */
+/*
+ * Exit 0 means delivered: on a connection, wait until the receiver has
+ * taken the message (fdp_delivered), and say what it did instead.
+ */
 static int
-deliver(const struct opts *o, const struct out *m, int sock, int type)
+wait_delivered(const struct opts *o, const char *who, int sock)
+{
+	char why[256];
+
+	if (fdp_delivered(sock, o->timeout_ms, LINGER_MS, why, sizeof(why)) == 0)
+		return 0;
+	if (errno == EBADMSG)
+		warnx("%s: the receiver refused the message: %s", who, arg_show(why));
+	else if (errno == ECONNRESET)
+		warnx("%s: the receiver closed the connection without reading the message: not "
+		    "delivered", who);
+	else if (errno == ETIMEDOUT && o->timeout_arg)
+		warnx("%s: the receiver had not read the message after %s: not delivered", who,
+		    proc_seconds(o->timeout_arg));
+	else
+		complain(o, who, "wait for the receiver");
+	return -1;
+}
+
+/* Send on a connected socket, then -v, and -r or the wait for delivery. */
+static int
+deliver(const struct opts *o, const struct out *m, int sock, int type, const char *who)
 {
 	int r = o->notify ?
 	    notify_send(sock, m->fds, m->names, m->nfds, m->data, m->len, o->timeout_ms) :
 	    fdp_send(sock, type, m->data, m->len, m->fds, m->nfds, o->timeout_ms);
 
-	if (r < 0)
-		return complain(o, "send");
+	if (r < 0) {
+		char why[256];
+		int e = errno;
+
+		/* A receiver that refused the message may have said why. */
+		if (e == EPIPE || e == ECONNRESET) {
+			if (fdp_refused(sock, why, sizeof(why)))
+				warnx("%s: the receiver refused the message: %s", who, arg_show(why));
+			else
+				warnx("%s: the receiver closed the connection without reading the "
+				    "message: not delivered", who);
+			return -1;
+		}
+		errno = e;
+		return complain(o, who, "send");
+	}
 	/* systemd finds a sender's unit by its pid: exiting before it has
 	 * read the datagrams would lose them. */
 	if (o->notify && !o->no_barrier &&
 	    notify_barrier(sock, o->timeout_ms >= 0 ? o->timeout_ms : NOTIFY_BARRIER_MS) < 0) {
 		if (errno != ETIMEDOUT)
-			return complain(o, "barrier");
+			return complain(o, who, "barrier");
 		if (o->timeout_arg)
 			warnx("%s: the manager did not answer BARRIER=1 within %s seconds "
-			    "(--no-barrier does not wait)", o->name, o->timeout_arg);
+			    "(--no-barrier does not wait)", who, o->timeout_arg);
 		else
 			warnx("%s: the manager did not answer BARRIER=1 within %d seconds "
-			    "(--no-barrier does not wait)", o->name, NOTIFY_BARRIER_MS / 1000);
+			    "(--no-barrier does not wait)", who, NOTIFY_BARRIER_MS / 1000);
 		return -1;
 	}
 	if (o->verbose)
 		verbose(m, sock, type);
-	return o->reply ? copy_reply(o, sock, type) : 0;
+	/* A datagram is delivered once queued: there is no one to ask. */
+	if (type == SOCK_DGRAM)
+		return 0;
+	return o->reply ? copy_reply(o, who, sock, type) : wait_delivered(o, who, sock);
 }
 
 /* -l: bind SOCKET and serve each peer that connects. A peer that fails is
- * reported and the next one served; the status says whether any failed. */
+ * reported and the next one served; a peer refused by --allow-uid or
+ * --allow-gid gets nothing and is not counted. The status says whether
+ * any failed. */
 static int
 serve(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 {
@@ -566,18 +700,31 @@ serve(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 
 	/* Before the bind: a signal right after it must find the file. */
 	proc_cleanup(&l);
-	proc_listen(o->name, a, o->type ? o->type : SOCK_STREAM, -1, &l);
+	proc_listen(o->name, a, o->type ? o->type : SOCK_STREAM, o->mode, &l);
 	if (!l.listening)
 		errx(1, "%s: -l needs a listening socket", o->name);
 	check_type(o, m, l.type);
 	while (o->count == 0 || served < o->count) {
 		int c = fdp_accept(l.fd, o->timeout_ms);
+		char who[FDP_SUN_PATH_MAX + 64];
+		pid_t pid;
+		uid_t uid;
+		gid_t gid;
 
 		if (c < 0) {
-			complain(o, "accept");
+			complain(o, o->name, "accept");
 			return 1;
 		}
-		if (deliver(o, m, c, l.type) < 0)
+		if (check_receiver(o, o->name, "peer", c, l.type) < 0) {
+			close(c);
+			continue;
+		}
+		if (fdp_peercred(c, &pid, &uid, &gid) == 0 && pid > 0)
+			snprintf(who, sizeof(who), "%s: peer pid %d uid %u", o->name, (int)pid,
+			    (unsigned)uid);
+		else
+			snprintf(who, sizeof(who), "%s: a peer", o->name);
+		if (deliver(o, m, c, l.type, who) < 0)
 			status = 1;
 		close(c);
 		served++;
@@ -598,13 +745,15 @@ send_once(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 			errx(1, "%s: not a socket", o->name);
 		if (errno == EPROTOTYPE && o->type)
 			errx(1, "%s: not a %s socket", o->name, fdp_type_name(o->type));
-		return complain(o, "connect");
+		return complain(o, o->name, "connect");
 	}
 	if (a->fd >= 0 && getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
 		errx(1, "%s: is a listening socket; use -l to serve its peers", o->name);
 	if (!o->notify)
 		check_type(o, m, type);
-	return deliver(o, m, sock, type);
+	if (check_receiver(o, o->name, "receiver", sock, type) < 0)
+		return -1;
+	return deliver(o, m, sock, type, o->name);
 }
 
 int
@@ -613,6 +762,7 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct out m = { 0 };
 	struct fdp_addr a;
+	unsigned long inflight;
 	int status;
 
 	parse_args(argc, argv, &o);
@@ -625,12 +775,21 @@ main(int argc, char **argv)
 	gather_fds(&o, &m);
 	if (o.type && !o.notify)
 		check_type(&o, &m, o.type);
+	if (o.mode >= 0 && (a.fd >= 0 || a.abstract))
+		errx(2, "%s: -m needs a socket path%s", o.name,
+		    a.abstract ? "; abstract names have no permissions" : ", not an inherited socket");
 	/* MSG_NOSIGNAL covers the socket; this covers standard output (-r)
 	 * and error. Nothing else to set up: fdsend -l does its own. */
 	signal(SIGPIPE, SIG_IGN);
-	/* Descriptors in flight count against the limit on open files
-	 * (ETOOMANYREFS): the soft limit need not be the one. */
+	/* Descriptors in flight count against the limit on open files: past
+	 * it the kernel stops a message part way (ETOOMANYREFS), and the
+	 * receiver is left with half of it. Raise it, and refuse beforehand
+	 * what cannot fit under it. */
 	proc_nofile_raise();
+	inflight = proc_inflight_limit();
+	if (inflight && m.nfds > inflight)
+		errx(1, "%s: %zu descriptors cannot all be in flight under the limit of %lu open "
+		    "files; nothing sent", o.name, m.nfds, inflight);
 
 	status = o.listen ? serve(&o, &a, &m) : send_once(&o, &a, &m) < 0;
 	free(o.fds);
@@ -641,6 +800,7 @@ main(int argc, char **argv)
 	free(m.fds);
 	free(m.names);
 	free(m.namebuf);
+	allow_free(&o.allow);
 	free((char *)o.name);
 	return status;
 }

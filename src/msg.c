@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -211,6 +212,7 @@ fdp_msg_clear(struct fdp_msg *m)
 	m->len = 0;
 	m->has_cred = 0;
 	m->closed = 0;
+	m->ended = FDP_ENDED_UNKNOWN;
 }
 
 void
@@ -449,5 +451,134 @@ fdp_recv(int sock, int type, struct fdp_msg *m, size_t max, int timeout_ms)
 			return -1;
 		if (fdp_wait(sock, POLLIN, timeout_ms) < 0)
 			return fail(m, errno);
+	}
+}
+
+void
+fdp_refuse(int sock, const char *why)
+{
+	struct iovec iov[3] = {
+		{ (void *)FDP_REFUSED, FDP_REFUSED_LEN },
+		{ (void *)why, strlen(why) },
+		{ (void *)"\n", 1 },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
+
+	/* One record on seqpacket; on a stream, a line. */
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
+		;
+}
+
+/* Bytes the peer has not read yet of what we sent (SIOCOUTQ, which is
+ * TIOCOUTQ), or -1 when the kernel will not say. */
+static long
+unread(int sock)
+{
+	int n;
+
+	return ioctl(sock, TIOCOUTQ, &n) == 0 ? n : -1;
+}
+
+/*
+ * Pick a refusal out of what the receiver sends: the first bytes, if they
+ * are FDP_REFUSED, and the reason up to the newline. *at counts the bytes
+ * seen so far, -1 once they are not a refusal. Returns 1 at the newline.
+ */
+static int
+refusal(const char *buf, size_t n, long *at, char *why, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < n && *at >= 0; i++, (*at)++) {
+		size_t k = (size_t)*at - FDP_REFUSED_LEN;
+
+		if (*at < FDP_REFUSED_LEN) {
+			if (buf[i] != FDP_REFUSED[*at])
+				*at = -1;
+		} else if (buf[i] == '\n') {
+			return 1;
+		} else if (k + 1 < size) {
+			why[k] = buf[i];
+			why[k + 1] = '\0';
+		}
+	}
+	return 0;
+}
+
+int
+fdp_refusal(const char *data, size_t len, char *why, size_t size)
+{
+	long at = 0;
+
+	if (size)
+		why[0] = '\0';
+	return refusal(data, len, &at, why, size) || at > FDP_REFUSED_LEN - 1;
+}
+
+int
+fdp_refused(int sock, char *why, size_t size)
+{
+	char buf[512];
+	ssize_t n;
+
+	do
+		n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n > 0 && fdp_refusal(buf, (size_t)n, why, size);
+}
+
+int
+fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
+{
+	long long start = fdp_now_ms(), read_at = 0;
+	long at = 0;
+	int look = 4;   /* ms until the next look at what is still unread */
+
+	if (size)
+		why[0] = '\0';
+	if (shutdown(sock, SHUT_WR) < 0 && errno != ENOTCONN)
+		return -1;
+	for (;;) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		long long now = fdp_now_ms(), until = now + look;
+		char buf[512];
+		ssize_t n;
+		int r;
+
+		/* A receiver usually closes at once; one that keeps its end
+		 * open is looked at, less and less often, until it has read
+		 * everything, and then given linger_ms to close. */
+		if (timeout_ms >= 0 && start + timeout_ms < until)
+			until = start + timeout_ms;
+		if (read_at && read_at + linger_ms < until)
+			until = read_at + linger_ms;
+		r = poll(&p, 1, until > now ? (int)(until - now) : 0);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0) {
+			n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+			if (n > 0 && refusal(buf, (size_t)n, &at, why, size)) {
+				errno = EBADMSG;
+				return -1;
+			}
+			if (n == 0)
+				return 0;
+			/* Unread bytes at its close make the kernel reset. */
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return -1;
+			continue;
+		}
+		now = fdp_now_ms();
+		if (!read_at && unread(sock) == 0)
+			read_at = now;
+		if ((read_at && now >= read_at + linger_ms) ||
+		    (timeout_ms >= 0 && now >= start + timeout_ms)) {
+			if (read_at)
+				return 0;
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (look < 256)
+			look *= 2;
 	}
 }

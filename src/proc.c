@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -141,6 +142,7 @@ proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
     struct fdp_listener *l)
 {
 	sigset_t block, old;
+	uid_t uid;
 	size_t i;
 	int r, e;
 
@@ -163,13 +165,29 @@ proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
 	case EEXIST:
 		errx(1, "%s: exists and is not a socket; not replaced", text);
 	case EADDRINUSE:
+		if (fdp_owner(a, &uid) == 0)
+			errx(1, "%s: a live socket of uid %u is bound there", text, (unsigned)uid);
 		errx(1, "%s: a live socket is bound there", text);
+	case EACCES:
+		/* bind() itself said so when the directory is closed to us. */
+		if (!a->abstract && fdp_owner(a, &uid) == 0)
+			errx(1, "%s: a socket of uid %u that we may not connect to is there; not "
+			    "replaced", text, (unsigned)uid);
+		break;
 	case ENOTSOCK:
 		errx(1, "%s: not a socket", text);
 	case EPROTOTYPE:
 		errx(1, "%s: not a %s socket", text, fdp_type_name(type));
+	case EBADF:
+		if (a->fd >= 0)
+			errx(1, "%s: not an open descriptor", text);
+		break;
+	case ENOENT:
+		if (!a->abstract && a->fd < 0)
+			errx(1, "%s: no such directory", text);
+		break;
 	}
-	err(1, "%s: listen", text);
+	err(1, "%s: bind", text);
 }
 
 void *
@@ -226,4 +244,34 @@ proc_nofile_restore(void)
 {
 	if (nofile_saved)
 		setrlimit(RLIMIT_NOFILE, &nofile);
+}
+
+unsigned long
+proc_inflight_limit(void)
+{
+	/* The kernel's test (too_many_unix_fds): capabilities, not uid 0. */
+	static const unsigned long long exempt = 1ULL << 24 | 1ULL << 21;
+	struct rlimit rl;
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if ((f = fopen("/proc/self/status", "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "CapEff: %llx", &caps) == 1)
+				break;
+		fclose(f);
+	}
+	return caps & exempt ? 0 : (unsigned long)rl.rlim_cur;
+}
+
+const char *
+proc_seconds(const char *arg)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s second%s", arg, strcmp(arg, "1") == 0 ? "" : "s");
+	return buf;
 }

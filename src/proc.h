@@ -48,6 +48,14 @@ void proc_signals_restore(void);
 void proc_nofile_raise(void);
 void proc_nofile_restore(void);
 
+/* How many descriptors this process may have in flight at once (past it,
+ * sendmsg fails with ETOOMANYREFS), or 0 when nothing limits it: root, or
+ * CAP_SYS_RESOURCE or CAP_SYS_ADMIN. */
+unsigned long proc_inflight_limit(void);
+
+/* "2 seconds", "1 second": a number of seconds as given, for messages. */
+const char *proc_seconds(const char *arg);
+
 /*
  * What both programs do the same way, and end the run on failure: exit 2
  * for a malformed SOCKET, 1 for one that cannot be bound.

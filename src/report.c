@@ -198,6 +198,17 @@ human_fd(FILE *f, const struct report *r, size_t i)
 	fputc('\n', f);
 }
 
+/* How a stream message ended, as the report says it. */
+static const char *
+ended_note(int ended)
+{
+	switch (ended) {
+	case FDP_ENDED_SHUTDOWN: return ", ended with shutdown(2)";
+	case FDP_ENDED_CLOSE: return ", ended by closing";
+	}
+	return "";
+}
+
 void
 report_human(FILE *f, const struct report *r)
 {
@@ -215,7 +226,7 @@ report_human(FILE *f, const struct report *r)
 		fputs("peer: unknown\n", f);
 	}
 	if (r->len == 0) {
-		fputs("message: (empty)\n", f);
+		fprintf(f, "message: (empty%s)\n", ended_note(r->ended));
 	} else {
 		/* A person reads this: the first few KiB say what it is, and
 		 * -p or -j give every byte. */
@@ -223,8 +234,8 @@ report_human(FILE *f, const struct report *r)
 
 		fputs("message: \"", f);
 		report_escaped(f, r->data, shown);
-		fprintf(f, "\"%s (%zu byte%s)\n", shown < r->len ? "..." : "", r->len,
-		    r->len == 1 ? "" : "s");
+		fprintf(f, "\"%s (%zu byte%s%s)\n", shown < r->len ? "..." : "", r->len,
+		    r->len == 1 ? "" : "s", ended_note(r->ended));
 	}
 	for (i = 0; i < r->nfds; i++)
 		human_fd(f, r, i);
@@ -296,6 +307,8 @@ report_json(FILE *f, const struct report *r)
 			fprintf(f, "%02x", (unsigned char)r->data[i]);
 		fputc('"', f);
 	}
+	if (r->ended)
+		fprintf(f, ",\"ended\":\"%s\"", r->ended == FDP_ENDED_SHUTDOWN ? "shutdown" : "close");
 	if (r->has_peer) {
 		fprintf(f, ",\"peer\":{\"pid\":%d,\"uid\":%u,\"gid\":%u",
 		    (int)r->pid, (unsigned)r->uid, (unsigned)r->gid);

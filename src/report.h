@@ -18,6 +18,7 @@ struct report {
 	uid_t uid;
 	gid_t gid;
 	const char *comm;       /* the peer's command name, or "" */
+	int ended;              /* FDP_ENDED_*: how a stream message ended */
 };
 
 /* How much of a long message the human report shows. */

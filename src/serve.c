@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,15 +62,6 @@ on_sigchld(int sig)
 }
 
 const char *
-serve_seconds(const char *arg)
-{
-	static char buf[64];
-
-	snprintf(buf, sizeof(buf), "%s second%s", arg, strcmp(arg, "1") == 0 ? "" : "s");
-	return buf;
-}
-
-const char *
 serve_peer_name(const struct serve_peer *p)
 {
 	static char buf[64];
@@ -97,25 +89,16 @@ closed_note(size_t n)
 static int
 allowed(const struct serve *s, const struct serve_peer *p)
 {
-	size_t i;
-
-	if (!s->nuids && !s->ngids)
-		return 1;
-	if (!p->known)
-		return 0;
-	for (i = 0; i < s->nuids; i++)
-		if (s->uids[i] == p->uid)
-			return 1;
-	for (i = 0; i < s->ngids; i++)
-		if (s->gids[i] == p->gid)
-			return 1;
-	return 0;
+	return allow_match(s->allow, p->known, p->uid, p->gid);
 }
 
-/* Say why a peer is not allowed; n descriptors of it were closed. */
+/* Say why a peer is not allowed; n descriptors of it were closed. Its
+ * connection (fd, or -1 for a datagram) is told too. */
 static void
-say_not_allowed(const struct serve *s, const struct serve_peer *p, size_t n)
+say_not_allowed(const struct serve *s, const struct serve_peer *p, size_t n, int fd)
 {
+	if (fd >= 0)
+		fdp_refuse(fd, "not allowed by --allow-uid or --allow-gid");
 	if (p->known)
 		warnx("%s: refused peer pid %d uid %u gid %u: not allowed by --allow-uid or "
 		    "--allow-gid%s", s->name, (int)p->pid, (unsigned)p->uid, (unsigned)p->gid,
@@ -192,15 +175,6 @@ end_conn(struct serve *s, size_t i)
 		st->idle_since = fdp_now_ms();
 }
 
-/* After a refusal a listener goes on to the next peer; a server we chose
- * (-c) would give the same again, so it is not asked again. */
-static void
-refused(struct serve *s, size_t i, int end)
-{
-	if (end)
-		end_conn(s, i);
-}
-
 /* -c: connect (again) to the server, for the next message. */
 static int
 connect_server(struct serve *s)
@@ -212,7 +186,7 @@ connect_server(struct serve *s)
 	fd = fdp_connect(s->a, &type, s->wait_ms, s->timeout_ms);
 	if (fd < 0) {
 		if (errno == ETIMEDOUT && s->timeout_arg)
-			warnx("%s: connect: timed out after %s", s->name, serve_seconds(s->timeout_arg));
+			warnx("%s: connect: timed out after %s", s->name, proc_seconds(s->timeout_arg));
 		else
 			warnx("%s: connect: %s", s->name, strerror(errno));
 		return -1;
@@ -228,7 +202,7 @@ connect_server(struct serve *s)
 	st->again = 0;
 	peer_of(s, fd, &c->peer);
 	if (!allowed(s, &c->peer)) {
-		say_not_allowed(s, &c->peer, 0);
+		say_not_allowed(s, &c->peer, 0, c->fd);
 		end_conn(s, 0);
 		return -1;
 	}
@@ -269,7 +243,7 @@ accept_peer(struct serve *s)
 	/* A refused peer is never read: closing the connection closes
 	 * whatever it has sent. It does not count. */
 	if (!allowed(s, &p)) {
-		say_not_allowed(s, &p, 0);
+		say_not_allowed(s, &p, 0, fd);
 		close(fd);
 		return -1;
 	}
@@ -277,29 +251,48 @@ accept_peer(struct serve *s)
 	return (long)st->n - 1;
 }
 
+/*
+ * Refuse connection i's message: say why on standard error, tell its
+ * sender (who reads it once it has ended its message, as fdsend does),
+ * close the descriptors that came (closed: those already closed), and on
+ * a stream, drop the peer: what is still unread goes with it.
+ */
+static void __attribute__((format(printf, 4, 5)))
+refuse(struct serve *s, size_t i, size_t closed, const char *fmt, ...)
+{
+	struct serve_state *st = s->st;
+	struct conn *c = &st->c[i];
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	warnx("%s: refused a message from %s: %s%s", s->name, serve_peer_name(&c->peer), why,
+	    closed_note(closed + c->m.nfds));
+	if (st->type != SOCK_DGRAM)
+		fdp_refuse(c->fd, why);
+	fdp_msg_clear(&c->m);
+	if (st->type == SOCK_STREAM)
+		end_conn(s, i);
+}
+
 /* Refuse c's message as soon as its descriptors show it must be. */
 static int
-too_many_fds(struct serve *s, struct conn *c, int whole)
+too_many_fds(struct serve *s, size_t i, int whole)
 {
-	size_t n = c->m.nfds;
+	size_t n = s->st->c[i].m.nfds;
 
-	if (s->max_fds >= 0 && n > (size_t)s->max_fds) {
-		warnx("%s: refused a message from %s: more than --max-fds %ld descriptors%s",
-		    s->name, serve_peer_name(&c->peer), s->max_fds, closed_note(n));
-		return 1;
-	}
-	if (s->expect >= 0 && n > (size_t)s->expect) {
-		warnx("%s: refused a message from %s: more than --expect %ld descriptors%s",
-		    s->name, serve_peer_name(&c->peer), s->expect, closed_note(n));
-		return 1;
-	}
-	if (s->expect >= 0 && whole && n != (size_t)s->expect) {
-		warnx("%s: refused a message from %s: %zu descriptor%s, not --expect %ld%s",
-		    s->name, serve_peer_name(&c->peer), n, n == 1 ? "" : "s", s->expect,
-		    closed_note(n));
-		return 1;
-	}
-	return 0;
+	if (s->max_fds >= 0 && n > (size_t)s->max_fds)
+		refuse(s, i, 0, "more than --max-fds %ld descriptors", s->max_fds);
+	else if (s->expect >= 0 && n > (size_t)s->expect)
+		refuse(s, i, 0, "more than --expect %ld descriptors", s->expect);
+	else if (s->expect >= 0 && whole && n != (size_t)s->expect)
+		refuse(s, i, 0, "%zu descriptor%s, not --expect %ld", n, n == 1 ? "" : "s",
+		    s->expect);
+	else
+		return 0;
+	return 1;
 }
 
 /* On a stream, whether the peer ended its message with shutdown(2): it is
@@ -353,13 +346,9 @@ read_conn(struct serve *s, size_t i)
 
 	for (;;) {
 		r = fdp_recv_step(c->fd, st->type, &c->m, s->max_size);
+		/* A stream is refused as soon as it is past the count. */
 		if (r == FDP_AGAIN) {
-			if (!too_many_fds(s, c, 0))
-				return;
-			/* Refused early: what is still unread is closed
-			 * with the connection. */
-			fdp_msg_clear(&c->m);
-			refused(s, i, 1);
+			too_many_fds(s, i, 0);
 			return;
 		}
 		if (r == FDP_EOF) {
@@ -379,25 +368,19 @@ read_conn(struct serve *s, size_t i)
 			/* A datagram's credentials came with what was cut. */
 			if (st->type == SOCK_DGRAM)
 				peer_of_datagram(s, &c->m, &c->peer);
-			const char *why = e == EBADMSG ?
-			    "the kernel dropped descriptors (is the open files limit too low?)" :
-			    NULL;
-
-			if (e == EMSGSIZE)
-				warnx("%s: refused a message from %s: longer than --max-size %s%s",
-				    s->name, serve_peer_name(&c->peer), s->max_size_arg,
-				    closed_note(c->m.closed));
-			else if (why)
-				warnx("%s: refused a message from %s: %s%s", s->name,
-				    serve_peer_name(&c->peer), why, closed_note(c->m.closed));
-			else
+			/* A stream message cut short has no end to find; a
+			 * record's failure was that record's alone. */
+			if (e == EMSGSIZE) {
+				refuse(s, i, c->m.closed, "longer than --max-size %s", s->max_size_arg);
+			} else if (e == EBADMSG) {
+				refuse(s, i, c->m.closed, "the kernel dropped descriptors (is the "
+				    "open files limit too low?)");
+			} else {
 				warnx("%s: dropped %s: receive: %s%s", s->name,
 				    serve_peer_name(&c->peer), strerror(e),
 				    closed_note(c->m.closed));
-			/* A stream message cut short has no end to find; a
-			 * record's failure was that record's alone. */
-			fdp_msg_clear(&c->m);
-			refused(s, i, st->type == SOCK_STREAM || (e != EBADMSG && e != EMSGSIZE));
+				end_conn(s, i);
+			}
 			return;
 		}
 		/* FDP_MSG */
@@ -405,24 +388,20 @@ read_conn(struct serve *s, size_t i)
 			peer_of_datagram(s, &c->m, &c->peer);
 			st->idle_since = fdp_now_ms();
 			if (!allowed(s, &c->peer)) {
-				say_not_allowed(s, &c->peer, c->m.nfds);
+				say_not_allowed(s, &c->peer, c->m.nfds, -1);
 				fdp_msg_clear(&c->m);
 				goto next;
 			}
 		}
-		if (too_many_fds(s, c, 1)) {
-			fdp_msg_clear(&c->m);
-			refused(s, i, st->type == SOCK_STREAM);
+		if (too_many_fds(s, i, 1)) {
 			if (st->type == SOCK_STREAM)
 				return;
 			goto next;
 		}
-		if (s->strict && st->type == SOCK_STREAM && !ended_by_shutdown(c->fd)) {
-			warnx("%s: refused a message from %s: the sender closed without "
-			    "shutdown(2) (--strict)%s", s->name, serve_peer_name(&c->peer),
-			    closed_note(c->m.nfds));
-			fdp_msg_clear(&c->m);
-			refused(s, i, 1);
+		if (st->type == SOCK_STREAM && (s->strict || s->want_comm))
+			c->m.ended = ended_by_shutdown(c->fd) ? FDP_ENDED_SHUTDOWN : FDP_ENDED_CLOSE;
+		if (s->strict && c->m.ended == FDP_ENDED_CLOSE) {
+			refuse(s, i, 0, "the sender closed without shutdown(2) (--strict)");
 			return;
 		}
 		dispatch(s, i);
@@ -533,7 +512,7 @@ expire(struct serve *s, long long now)
 			continue;
 		}
 		warnx("%s: dropped %s: no whole message within %s%s", s->name,
-		    serve_peer_name(&c->peer), serve_seconds(s->timeout_arg),
+		    serve_peer_name(&c->peer), proc_seconds(s->timeout_arg),
 		    closed_note(c->m.nfds));
 		fdp_msg_clear(&c->m);
 		/* The one source timing out means the run cannot go on. */
@@ -545,7 +524,7 @@ expire(struct serve *s, long long now)
 	    ((st->lfd >= 0 && st->n == 0) || (st->fixed > 0 && st->type == SOCK_DGRAM)) &&
 	    now >= st->idle_since + s->timeout_ms) {
 		warnx("%s: no %s within %s", s->name, st->lfd >= 0 ? "peer" : "message",
-		    serve_seconds(s->timeout_arg));
+		    proc_seconds(s->timeout_arg));
 		s->status = 1;
 		st->stop = 1;
 	}
@@ -578,7 +557,7 @@ start(struct serve *s)
 	}
 	peer_of(s, c->fd, &c->peer);
 	if (!allowed(s, &c->peer)) {
-		say_not_allowed(s, &c->peer, 0);
+		say_not_allowed(s, &c->peer, 0, c->fd);
 		end_conn(s, 0);
 		return -1;
 	}

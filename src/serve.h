@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "args.h"
 #include "fdpass.h"
 
 /* Who sent a message, as the kernel vouches for it. */
@@ -44,10 +45,10 @@ struct serve {
 	size_t max_conns, max_size, max_children;
 	const char *max_size_arg;
 	long max_fds, expect;           /* -1: no check */
-	const unsigned *uids, *gids;    /* --allow-uid, --allow-gid */
-	size_t nuids, ngids;
+	const struct allow *allow;      /* --allow-uid, --allow-gid */
 	int strict;
-	int want_comm;                  /* read each peer's command name */
+	int want_comm;                  /* for a report: each peer's command
+	                                 * name, and how a stream message ended */
 	int forking;                    /* the handler starts a child per message */
 	const char *command;            /* that child's program, for reports */
 	serve_fn *handle;
@@ -72,8 +73,5 @@ void serve_child(struct serve *s, pid_t pid);
 
 /* "peer pid 12 uid 1000", or "a peer with unknown credentials". */
 const char *serve_peer_name(const struct serve_peer *p);
-
-/* "2 seconds", "1 second": -T as given, for messages. */
-const char *serve_seconds(const char *arg);
 
 #endif

@@ -607,21 +607,21 @@ s.recv(1)
 	recv_opts=()
 	send -e -- 'tab\there "q" back\\slash \x01\x7f \xc3\xa9\n'
 	run -0 sed -n 2p out
-	[[ $output == 'message: "tab\there \"q\" back\\slash \x01\x7f é\n" (30 bytes)' ]]
+	[[ $output == 'message: "tab\there \"q\" back\\slash \x01\x7f é\n" (30 bytes, ended with shutdown(2))' ]]
 }
 
 @test "the report escapes C1 controls and bytes that are not UTF-8, and keeps the rest" {
 	recv_opts=()
 	send -e -- 'a\xc2\x85b\xffc\xc3\xa9'
 	run -0 sed -n 2p out
-	[[ $output == 'message: "a\xc2\x85b\xffcé" (8 bytes)' ]]
+	[[ $output == 'message: "a\xc2\x85b\xffcé" (8 bytes, ended with shutdown(2))' ]]
 }
 
 @test "the report says (empty) for the empty message" {
 	recv_opts=()
 	send --
 	run -0 sed -n 2p out
-	[[ $output == "message: (empty)" ]]
+	[[ $output == "message: (empty, ended with shutdown(2))" ]]
 }
 
 @test "the report has one line per descriptor with its type and facts" {
@@ -637,7 +637,7 @@ fds = [fd, w, l.fileno(), t.fileno(), os.eventfd(0), os.open("/dev/null", os.O_W
 	run -0 unnumbered
 	[[ ${#lines[@]} -eq 9 ]]
 	[[ ${lines[0]} == "peer: pid "* ]]
-	[[ ${lines[1]} == "message: (empty)" ]]
+	[[ ${lines[1]} == "message: (empty, ended with shutdown(2))" ]]
 	[[ ${lines[2]} == "[0]: file $here/f.txt, r, offset 4, size 11" ]]
 	[[ ${lines[3]} == "[1]: pipe pipe:[$(<ino)], w, nonblock" ]]
 	[[ ${lines[4]} == "[2]: socket unix stream, rw, listening, local $here/u.sock" ]]
@@ -679,7 +679,7 @@ save("lport", l.getsockname()[1]); save("cport", c.getsockname()[1]); fds = [c.f
 	json_ok 'd["message"] == "hi"' 'f["path"] == here + "/f.txt"'
 	here=$(pwd -P)
 	run -0 unnumbered err
-	[[ ${lines[1]} == 'message: "hi" (2 bytes)' ]]
+	[[ ${lines[1]} == 'message: "hi" (2 bytes, ended with shutdown(2))' ]]
 	[[ ${lines[2]} == "[0]: file $here/f.txt, r, offset 0, size 11" ]]
 }
 
@@ -697,7 +697,7 @@ fds = [fd, w, l.fileno(), os.eventfd(0), e.fileno()]' -v -o /dev/null -- $'a\tme
 	run -0 diff <(unnumbered | tail -n +2) <(unnumbered verr | tail -n +2)
 	run -0 unnumbered verr
 	[[ ${#lines[@]} -eq 8 ]]
-	[[ ${lines[1]} == 'message: "a\tmessage" (9 bytes)' ]]
+	[[ ${lines[1]} == 'message: "a\tmessage" (9 bytes, ended with shutdown(2))' ]]
 	[[ ${lines[7]} == "[5]: char /dev/null, r" ]]
 }
 
@@ -707,5 +707,5 @@ fds = [fd, w, l.fileno(), os.eventfd(0), e.fileno()]' -v -o /dev/null -- $'a\tme
 	"$FDSEND" -w 5 -i long "$sock"
 	recv_done
 	run -0 grep '^message: ' out
-	[ "$output" = "message: \"$(head -c 4096 long)\"... (10000 bytes)" ]
+	[ "$output" = "message: \"$(head -c 4096 long)\"... (10000 bytes, ended with shutdown(2))" ]
 }

@@ -49,20 +49,29 @@ refused_peer() {
 	catpid=$!
 	track "$catpid"
 	kill -STOP "$rpid"
-	# The sender writes its pid, which exec keeps through to fdsend.
+	# The sender writes its pid, which exec keeps through to fdsend. On a
+	# stream it then waits for fdrecv to take its message: it has sent.
 	timeout 10 bash -c 'echo $$ >"$0" && exec "$@"' sender.pid \
-		"${as_nobody[@]}" "$sdir/fdsend" -t "$type" -f 5 "$ssock" refused 5>"$sdir/pipe" 3>&- &
-	sstatus=0
-	wait $! || sstatus=$?
+		"${as_nobody[@]}" "$sdir/fdsend" -t "$type" -f 5 "$ssock" refused \
+		5>"$sdir/pipe" 2>sender.err 3>&- &
+	sjob=$!
+	wait_for sender.pid .
 	spid=$(cat sender.pid)
+	if [[ $type == dgram ]]; then
+		wait "$sjob" || true
+	else
+		wait_delivering "$spid"
+	fi
 	kill -CONT "$rpid"
+	sstatus=0
+	wait "$sjob" || sstatus=$?
 	wait_for err refused
 }
 
 @test "a stream peer refused by --allow-uid gets a warning naming its pid and uid" {
 	setup_shared
 	refused_peer stream --allow-uid 0
-	[[ $sstatus -eq 0 ]]
+	[[ $sstatus -eq 1 ]]
 	grep -q "pid $spid" err
 	grep -q "uid 65534" err
 	kill -0 "$rpid" # not counted: still waiting for a peer
@@ -71,7 +80,7 @@ refused_peer() {
 @test "a stream peer refused by --allow-uid has its descriptors closed" {
 	setup_shared
 	refused_peer stream --allow-uid 0
-	[[ $sstatus -eq 0 ]]
+	[[ $sstatus -eq 1 ]]
 	# The only writer of the pipe was the copy in flight to fdrecv: the
 	# reader sees EOF once fdrecv closed it (and times out otherwise).
 	cstatus=0
@@ -90,6 +99,13 @@ refused_peer() {
 	grep -q 'uid 0,' out
 	! grep -q refused out
 	! grep -q 65534 out
+}
+
+@test "a stream sender refused by --allow-uid is told why and exits 1" {
+	setup_shared
+	refused_peer stream --allow-uid 0
+	[[ $sstatus -eq 1 ]]
+	[[ $(cat sender.err) == "fdsend: $ssock: the receiver refused the message: not allowed by --allow-uid or --allow-gid" ]]
 }
 
 @test "a dgram peer refused by --allow-uid gets a warning naming its pid and uid" {
@@ -125,7 +141,7 @@ refused_peer() {
 @test "a stream peer refused by --allow-gid gets a warning naming its pid and uid" {
 	setup_shared
 	refused_peer stream --allow-gid 0
-	[[ $sstatus -eq 0 ]]
+	[[ $sstatus -eq 1 ]]
 	grep -q "pid $spid uid 65534" err
 	kill -0 "$rpid"
 }
@@ -133,7 +149,7 @@ refused_peer() {
 @test "a stream peer refused by --allow-gid has its descriptors closed" {
 	setup_shared
 	refused_peer stream --allow-gid 0
-	[[ $sstatus -eq 0 ]]
+	[[ $sstatus -eq 1 ]]
 	cstatus=0
 	wait "$catpid" || cstatus=$?
 	[[ $cstatus -eq 0 ]]

@@ -72,7 +72,7 @@ s.connect(sys.argv[1]); s.recv(10)' "$sock"
 	status=0
 	wait "$spid" || status=$?
 	[ "$status" -eq 1 ]
-	grep -qx "fdsend: $sock: send: Operation not permitted (the receiver refuses descriptors)" err
+	grep -Eqx "fdsend: $sock: peer pid [0-9]+ uid $(id -u): send: Operation not permitted \(the receiver refuses descriptors\)" err
 }
 
 @test "fdsend -r copies the peer's reply to standard output" {

@@ -9,7 +9,7 @@ load test_helper
 	run -0 "$FDSEND" -w 5 -o f.txt "$sock" 'hello'
 	recv_wait
 	[ "$rstatus" -eq 0 ]
-	grep -qx 'message: "hello" (5 bytes)' out
+	grep -qx 'message: "hello" (5 bytes, ended with shutdown(2))' out
 	grep -Eq '^fd [0-9]+ \[0\]: file .*/f.txt, r, offset 0, size 14$' out
 }
 
@@ -156,7 +156,7 @@ print(len(paths))'
 	recv_bg "$sock"
 	run -0 "$FDSEND" -w 5 "$sock"
 	recv_wait
-	grep -qx 'message: (empty)' out
+	grep -qx 'message: (empty, ended with shutdown(2))' out
 	recv_bg -p "$sock"
 	run -0 "$FDSEND" -w 5 "$sock"
 	recv_wait
@@ -340,8 +340,8 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"part"); time
 
 @test "--expect refuses a message with fewer descriptors and takes the next that has them" {
 	recv_bg -p --expect 2 "$sock"
-	run -0 "$FDSEND" -w 5 -f 0 "$sock" x
-	wait_for err 'refused'
+	run -1 --separate-stderr "$FDSEND" -w 5 -f 0 "$sock" x
+	[[ $stderr == "fdsend: $sock: the receiver refused the message: 1 descriptor, not --expect 2" ]]
 	run -0 "$FDSEND" -w 5 -f 0,1 "$sock" y
 	recv_wait
 	[ "$rstatus" -eq 0 ]
@@ -365,7 +365,7 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"part"); time
 	run -0 --separate-stderr "$FDSEND" -v -w 5 -o /etc/hostname "$sock" 'said'
 	recv_wait
 	[ -z "$output" ]
-	[[ $stderr == *'message: "said" (4 bytes)'* ]]
+	[[ $stderr == *'message: "said" (4 bytes, ended with shutdown(2))'* ]]
 	[[ $stderr =~ fd\ [0-9]+\ \[0\]:\ file\ /etc/hostname,\ r,\ offset\ 0 ]]
 }
 
@@ -374,7 +374,7 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"part"); time
 	run -0 "$FDSEND" -w 5 -o /etc/hostname "$sock" 'both'
 	recv_wait
 	[ "$(cat out)" = both ]
-	grep -qx 'message: "both" (4 bytes)' err
+	grep -qx 'message: "both" (4 bytes, ended with shutdown(2))' err
 	grep -Eq '^fd [0-9]+ \[0\]: file /etc/hostname' err
 }
 

@@ -608,23 +608,3 @@ s.close()
 	[[ ! -s out ]]
 	wait_fds "$rpid" "$before"
 }
-
-@test "fdsend sends 1500 descriptors past its soft limit of 1024, up to the hard one" {
-	(($(ulimit -Hn) > 2048)) || skip "the hard limit on open files is $(ulimit -Hn)"
-	[[ $EUID -eq 0 ]] || skip "the limit is the sender's to reach as another user"
-	need setpriv
-	shared=$(mktemp -d /tmp/fdpass-serve.XXXXXX)
-	chmod 755 "$shared"
-	tmpdirs+=("$shared")
-	cp "$FDSEND" "$shared/fdsend"
-	# Root is exempt from the limit on descriptors in flight: send as
-	# uid 65534, to a receiver that reads only once all are sent.
-	recv_bg -p -m 777 --expect 1500 "$shared/s.sock"
-	wait_socket "$shared/s.sock"
-	run -0 --separate-stderr timeout 10 bash -c 'ulimit -Sn 1024 && exec "$@"' _ \
-		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$shared/fdsend" -f "$(repeat_fd 0 1500)" "$shared/s.sock" all </dev/null
-	recv_wait
-	[[ $rstatus -eq 0 ]]
-	[[ $(cat out) == all ]]
-}

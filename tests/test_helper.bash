@@ -82,6 +82,18 @@ wait_count() {
 	return 1
 }
 
+# Wait (up to 5 s) until fdsend (pid $1) waits in poll(2): having sent
+# its message, for the receiver to take it.
+wait_delivering() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[[ $(cat "/proc/$1/wchan" 2>/dev/null) == *poll* ]] && return 0
+		sleep 0.01
+	done
+	echo "process $1 is not waiting in poll(2) after 5 s" >&2
+	return 1
+}
+
 # The descriptors a process has open, as one sorted line.
 fd_list() {
 	ls "/proc/$1/fd" | sort -n | tr '\n' ' '
