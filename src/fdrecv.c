@@ -116,6 +116,7 @@ struct run {
 	uid_t uid;
 	gid_t gid;
 	char comm[64];
+	struct proc_id id;      /* the peer as its pidfd shows it */
 	int want_comm;          /* a report shows the peer's command name */
 	int status;
 	int forking;            /* COMMAND once per message */
@@ -452,8 +453,10 @@ open_conn(struct run *r)
 	if (r->type != SOCK_DGRAM &&
 	    fdp_peercred(r->conn, &r->pid, &r->uid, &r->gid) == 0 && r->pid > 0) {
 		r->has_peer = 1;
-		if (r->want_comm)
+		if (r->want_comm) {
 			describe_comm(r->pid, r->comm, sizeof(r->comm));
+			describe_peer(r->conn, r->pid, &r->id);
+		}
 	}
 	return 0;
 }
@@ -675,7 +678,7 @@ static struct report
 report_of(const struct run *r, const struct fdp_msg *m, char **names)
 {
 	return (struct report){ m->data, m->len, m->fds, m->nfds, names,
-		r->has_peer, r->pid, r->uid, r->gid, r->comm };
+		r->has_peer, r->pid, r->uid, r->gid, r->comm, &r->id, 0, NULL };
 }
 
 static void

@@ -497,7 +497,7 @@ static void
 verbose(const struct out *m, int sock, int type)
 {
 	struct report r = { m->data, m->len, m->fds, m->nfds, m->named ? m->names : NULL,
-		0, 0, 0, 0, "" };
+		0, 0, 0, 0, "", NULL, 0, NULL };
 	char comm[64];
 
 	if (type != SOCK_DGRAM && fdp_peercred(sock, &r.pid, &r.uid, &r.gid) == 0 && r.pid > 0) {

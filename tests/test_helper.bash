@@ -32,9 +32,10 @@ setup() {
 
 # Everything a test starts in the background (rpid, and what it passes to
 # track) is killed and reaped in teardown, even when the test failed half
-# way; the directories in tmpdirs are removed.
+# way; the directories in tmpdirs are removed, and the cgroups in cgroups.
 bgpids=()
 tmpdirs=()
+cgroups=()
 
 track() {
 	bgpids+=("$1")
@@ -55,6 +56,10 @@ teardown() {
 	done
 	for p in "${tmpdirs[@]}"; do
 		rm -rf "$p"
+	done
+	# Deepest first: a cgroup goes only once it is empty.
+	for ((i = ${#cgroups[@]} - 1; i >= 0; i--)); do
+		rmdir "${cgroups[i]}" 2>/dev/null || true
 	done
 	return 0
 }
@@ -109,4 +114,35 @@ json_get() {
 
 need() {
 	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"
+}
+
+# Whether the kernel pins a socket's peer with SO_PEERPIDFD (Linux 6.5):
+# without it, fdrecv reports no exe, cgroup, unit or exited.
+have_peerpidfd() {
+	python3 -c 'import socket; socket.socketpair()[0].getsockopt(socket.SOL_SOCKET, 77)' 2>/dev/null
+}
+
+# The cgroup of process $1 as fdrecv reports it: the unified hierarchy's
+# path ("0::/..."), or systemd's own on a system without one.
+cgroup_of() {
+	local line path=
+	while IFS= read -r line; do
+		case $line in
+		0::*) path=${line#0::}; break ;;
+		*:name=systemd:*) path=${line#*:name=systemd:} ;;
+		esac
+	done <"/proc/$1/cgroup"
+	printf '%s\n' "$path"
+}
+
+# make_cgroup NAME: a new cgroup in the unified hierarchy (cgroup2), at
+# $cgdir; removed in teardown. Skips without root or such a hierarchy.
+make_cgroup() {
+	local mnt
+	[[ $EUID -eq 0 ]] || skip "needs root to make a cgroup"
+	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[[ -n $mnt ]] || skip "no cgroup2 hierarchy is mounted"
+	cgdir=$mnt/$1
+	mkdir "$cgdir" 2>/dev/null || skip "cannot make a cgroup in $mnt"
+	cgroups+=("$cgdir")
 }
