@@ -17,9 +17,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) $(CPPFL
 O = .
 CORE = addr.o msg.o args.o describe.o report.o proc.o notify.o
 FDSEND_OBJS = fdsend.o $(CORE)
-FDRECV_OBJS = fdrecv.o cat.o handoff.o $(CORE)
+FDRECV_OBJS = fdrecv.o cat.o handoff.o pidsrc.o $(CORE)
 HEADERS = src/fdpass.h src/args.h src/describe.h src/report.h src/proc.h \
-	src/notify.h src/cat.h src/handoff.h
+	src/notify.h src/cat.h src/handoff.h src/pidsrc.h
 
 BATS = bats
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

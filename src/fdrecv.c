@@ -20,6 +20,7 @@
 #include "fdpass.h"
 #include "handoff.h"
 #include "notify.h"
+#include "pidsrc.h"
 #include "proc.h"
 #include "report.h"
 
@@ -32,7 +33,8 @@ static const char usage_text[] =
 static const char help_text[] =
     "Receive file descriptors and a message over an AF_UNIX socket.\n"
     "\n"
-    "SOCKET is a path, @NAME (abstract) or fd:N (an inherited socket).\n"
+    "SOCKET is a path, @NAME (abstract) or fd:N (an inherited socket);\n"
+    "pid:PID[:FD,...] takes the descriptors of a running process instead.\n"
     "Without COMMAND, report what arrived; with it, run COMMAND with the\n"
     "descriptors at 3, 4, ... and LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES set.\n"
     "\n"
@@ -99,6 +101,8 @@ struct opts {
 	size_t nfdnames;
 	const char *socket;
 	const char *name;       /* SOCKET as messages show it */
+	struct pidsrc src;      /* SOCKET is pid:PID[:FD,...] when src.pid is set */
+	int count_set;
 	char **command;
 };
 
@@ -117,6 +121,7 @@ struct run {
 	gid_t gid;
 	char comm[64];
 	struct proc_id id;      /* the peer as its pidfd shows it */
+	const struct pidsrc *src; /* the descriptors were taken from a process */
 	int want_comm;          /* a report shows the peer's command name */
 	int status;
 	int forking;            /* COMMAND once per message */
@@ -185,6 +190,17 @@ set_output(struct opts *o, enum output out, const char *opt)
 	given = opt;
 }
 
+/* pid:PID is one message, taken at once: nothing to listen with or on. */
+static void
+check_pid_opts(const struct opts *o)
+{
+	const char *bad = o->connect ? "-c" : o->mode >= 0 ? "-m" : o->count_set ? "-n" :
+	    o->notify ? "--notify" : o->type ? "-t" : NULL;
+
+	if (bad)
+		errx(2, "%s: %s cannot be used with pid:", o->name, bad);
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -205,6 +221,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'n':
 			if (arg_uint(scan.value, INT_MAX, &o->count) < 0)
 				errx(2, "-n %s: not a count", arg_show(scan.value));
+			o->count_set = 1;
 			break;
 		case 'p':
 			set_output(o, OUT_PAYLOAD, "-p");
@@ -293,6 +310,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		errx(2, "%s needs a COMMAND", o->nat ? "--at" : "--fdname");
 	if (o->wait_set && !o->connect)
 		errx(2, "-w needs -c");
+	if (pidsrc_parse(o->socket, &o->src) < 0)
+		errx(2, "%s: not pid:PID or pid:PID:FD[,FD...]", o->name);
+	if (o->src.pid)
+		check_pid_opts(o);
 	if (o->connect && o->mode >= 0)
 		errx(2, "-m needs a socket that fdrecv creates, not -c");
 	if (o->connect && o->type == SOCK_DGRAM)
@@ -678,7 +699,8 @@ static struct report
 report_of(const struct run *r, const struct fdp_msg *m, char **names)
 {
 	return (struct report){ m->data, m->len, m->fds, m->nfds, names,
-		r->has_peer, r->pid, r->uid, r->gid, r->comm, &r->id, 0, NULL };
+		r->has_peer, r->pid, r->uid, r->gid, r->comm, &r->id,
+		r->src != NULL, r->src ? r->src->from : NULL };
 }
 
 static void
@@ -773,6 +795,45 @@ notify_datagram(struct run *r, struct fdp_msg *m)
 	return 1;
 }
 
+/*
+ * pid:PID[:FD,...]: the process's descriptors, taken at once, make the one
+ * message, handled as a received one. The process is named as the peer.
+ */
+static void
+take_from_pid(struct run *r, struct pidsrc *src, struct fdp_msg *m)
+{
+	const struct opts *o = r->o;
+
+	/* Closed standard descriptors would be taken by the duplicates. */
+	if (proc_check_fds(NULL, 0) == -2)
+		err(1, "checking descriptors");
+	proc_cleanup(&r->l);
+	r->conn = -1;
+	if (pidsrc_take(src, m, &r->id) < 0) {
+		if (src->bad_fd >= 0)
+			warnx("%s: fd %d: %s", o->name, src->bad_fd, pidsrc_error(src));
+		else
+			warnx("%s: %s", o->name, pidsrc_error(src));
+		r->status = 1;
+		return;
+	}
+	r->src = src;
+	r->has_peer = 1;
+	r->pid = src->pid;
+	r->uid = src->uid[1];
+	r->gid = src->gid[1];
+	snprintf(r->comm, sizeof(r->comm), "%s", src->comm);
+	if (!allowed(o, 1, r->uid, r->gid)) {
+		refuse(r, m->nfds);
+		fdp_msg_clear(m);
+		r->status = 1;
+		return;
+	}
+	if (check_count(r, m) == 0)
+		deliver(r, m, NULL);
+	fdp_msg_clear(m);
+}
+
 static void
 setup(struct run *r)
 {
@@ -827,7 +888,13 @@ main(int argc, char **argv)
 	if (o.verbose)
 		proc_stderr();
 	r.o = &o;
-	setup(&r);
+	if (o.src.pid) {
+		/* The one message of pid:, instead of any received. */
+		take_from_pid(&r, &o.src, &m);
+		handled = o.count;
+	} else {
+		setup(&r);
+	}
 
 	while (o.count == 0 || handled < o.count) {
 		int got = next_message(&r, &m);
@@ -865,5 +932,6 @@ main(int argc, char **argv)
 	free(o.at);
 	free(o.fdnames);
 	free((char *)o.name);
+	pidsrc_free(&o.src);
 	return r.status;
 }

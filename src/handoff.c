@@ -140,7 +140,7 @@ set_message(const char *msg, size_t len)
 		;
 	if (i == len)
 		len = 0;
-	if (memchr(msg, '\0', len)) {
+	if (len && memchr(msg, '\0', len)) {
 		v = malloc(len * 2 + 1);
 		if (!v)
 			return -1;

@@ -146,3 +146,13 @@ make_cgroup() {
 	mkdir "$cgdir" 2>/dev/null || skip "cannot make a cgroup in $mnt"
 	cgroups+=("$cgdir")
 }
+
+# The script of README.md under the heading "### TITLE": its first sh block.
+readme_script() {
+	awk -v h="### $1" '
+		$0 == h { found = 1; next }
+		found && /^```sh$/ { inside = 1; next }
+		inside && /^```$/ { exit }
+		inside { print }
+	' "$top/README.md"
+}
