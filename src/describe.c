@@ -688,6 +688,14 @@ cgroup_line(char *line, void *arg)
 	return 0;
 }
 
+/* Empty, without writing 8 KiB of zeros (they would count in the RSS). */
+static void
+id_clear(struct proc_id *id)
+{
+	id->known = id->exited = 0;
+	id->exe[0] = id->cgroup[0] = id->unit[0] = '\0';
+}
+
 void
 describe_process(int pidfd, pid_t pid, struct proc_id *id)
 {
@@ -695,7 +703,7 @@ describe_process(int pidfd, pid_t pid, struct proc_id *id)
 	char path[64];
 	ssize_t n;
 
-	memset(id, 0, sizeof(*id));
+	id_clear(id);
 	id->known = 1;
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	n = readlink(path, id->exe, sizeof(id->exe) - 1);
@@ -706,9 +714,8 @@ describe_process(int pidfd, pid_t pid, struct proc_id *id)
 	/* Only now: while the process lives its pid cannot be reused, so
 	 * what /proc said was its own. A zombie is gone as well. */
 	if (poll(&p, 1, 0) != 0) {
-		memset(id, 0, sizeof(*id));
-		id->known = 1;
-		id->exited = 1;
+		id_clear(id);
+		id->known = id->exited = 1;
 	}
 }
 
@@ -718,7 +725,7 @@ describe_peer(int sock, pid_t pid, struct proc_id *id)
 	socklen_t len = sizeof(int);
 	int pidfd;
 
-	memset(id, 0, sizeof(*id));
+	id_clear(id);
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
 		/* ESRCH: the peer had already been reaped (before Linux 6.9). */
 		if (errno == ESRCH)

@@ -278,7 +278,7 @@ pidsrc_take(struct pidsrc *s, struct fdp_msg *m, struct proc_id *id)
 	size_t had = m->nfds, i;
 	int listed = s->nwant == 0, pidfd, e;
 
-	memset(id, 0, sizeof(*id));
+	id->known = 0;
 	s->nfrom = 0;
 	pidfd = sys_pidfd_open(s->pid, 0);
 	if (pidfd < 0) {
