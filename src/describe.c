@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,7 +24,7 @@
 
 /* What older headers lack; the values are the kernel's ABI. */
 #ifndef SIOCGSKNS
-#define SIOCGSKNS 0x894C        /* Linux 4.9 */
+#define SIOCGSKNS 0x894C        /* Linux 4.9, <linux/sockios.h> */
 #endif
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77         /* Linux 6.5 */
