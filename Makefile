@@ -37,9 +37,9 @@ ALL_LDFLAGS = $(LDFLAGS) $(MODE_LDFLAGS)
 
 CORE = addr.o msg.o args.o ids.o describe.o report.o proc.o notify.o
 FDSEND_OBJS = fdsend.o $(CORE)
-FDRECV_OBJS = fdrecv.o serve.o cat.o handoff.o $(CORE)
+FDRECV_OBJS = fdrecv.o serve.o cat.o handoff.o pidsrc.o $(CORE)
 HEADERS = src/fdpass.h src/args.h src/ids.h src/describe.h src/report.h src/proc.h \
-	src/notify.h src/cat.h src/handoff.h src/serve.h src/compat.h
+	src/notify.h src/cat.h src/handoff.h src/serve.h src/pidsrc.h src/compat.h
 
 BATS = bats
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -43,6 +43,31 @@ _fdpass_fds()
 	_fdpass_reply -W "$fds"
 }
 
+# fdrecv's pid:PID completes the running processes, and pid:PID:FD the
+# descriptors of PID (the last N of N,M or N-M), where they can be listed.
+_fdpass_pid()
+{
+	local rest=${cur#pid:} pre p fd list=''
+
+	if [[ $rest != *:* ]]; then
+		for p in /proc/[0-9]*; do
+			list+=" pid:${p##*/}"
+		done
+		# pid:PID is whole, or goes on with :FD.
+		compopt -o nospace 2>/dev/null
+		_fdpass_reply -W "$list"
+		return
+	fi
+	p=${rest%%:*}
+	rest=${rest#*:}
+	pre=pid:$p:
+	[[ $rest == *[,-]* ]] && pre+=${rest%"${rest##*[,-]}"}
+	for fd in "/proc/$p/fd/"*; do
+		[[ -L $fd ]] && list+=" $pre${fd##*/}"
+	done
+	_fdpass_reply -W "$list"
+}
+
 _fdpass_files()
 {
 	compopt -o filenames 2>/dev/null
@@ -137,6 +162,8 @@ _fdpass()
 	*)
 		if [[ $cur == -* ]] && ((!end && n == 0)); then
 			_fdpass_reply -W "$opts"
+		elif ((n == 0)) && [[ $cmd == fdrecv && $cur == pid:* ]]; then
+			_fdpass_pid
 		elif ((n == 0)); then
 			_fdpass_files   # SOCKET
 		elif [[ $cmd == fdrecv && -- == "$cur"* ]] && ((n == 1)); then

@@ -118,6 +118,19 @@ compat_sendmsg(int fd, const struct msghdr *mh, int flags)
 #define SCM_PIDFD 0x04
 #endif
 
+/* The socket's network namespace (Linux 4.9), from <linux/sockios.h>. */
+#ifndef SIOCGSKNS
+#define SIOCGSKNS 0x894C
+#endif
+
+/* memfd seals of Linux 5.1 and 6.3, which older headers lack. */
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
 /* Socket options from <asm-generic/socket.h>: SO_PASSPIDFD and
  * SO_PEERPIDFD (Linux 6.5), SO_PASSRIGHTS (Linux 6.16). Alpha, MIPS,
  * PA-RISC and SPARC number some socket options their own way: there

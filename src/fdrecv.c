@@ -22,6 +22,7 @@
 #include "fdpass.h"
 #include "handoff.h"
 #include "notify.h"
+#include "pidsrc.h"
 #include "proc.h"
 #include "report.h"
 #include "serve.h"
@@ -36,7 +37,8 @@ static const char usage_text[] =
 static const char help_text[] =
     "Receive file descriptors and a message over an AF_UNIX socket.\n"
     "\n"
-    "SOCKET is a path, @NAME (abstract) or fd:N (an inherited socket).\n"
+    "SOCKET is a path, @NAME (abstract) or fd:N (an inherited socket);\n"
+    "pid:PID[:FD,...] takes the descriptors of a running process instead.\n"
     "Without COMMAND, report what arrived; with it, run COMMAND with the\n"
     "descriptors at 3, 4, ... and LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES set.\n"
     "\n"
@@ -121,6 +123,8 @@ struct opts {
 	size_t nfdnames;
 	const char *socket;
 	const char *name;       /* SOCKET as messages show it */
+	struct pidsrc src;      /* SOCKET is pid:PID[:FD,...] when src.pid is set */
+	int count_set;
 	char **command;
 };
 
@@ -202,6 +206,17 @@ positive(const char *opt, const char *arg)
 	return v;
 }
 
+/* pid:PID is one message, taken at once: nothing to listen with or on. */
+static void
+check_pid_opts(const struct opts *o)
+{
+	const char *bad = o->connect ? "-c" : o->mode >= 0 ? "-m" : o->count_set ? "-n" :
+	    o->notify ? "--notify" : o->type ? "-t" : o->strict ? "--strict" : NULL;
+
+	if (bad)
+		errx(2, "%s: %s cannot be used with pid:", o->name, bad);
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -226,6 +241,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'n':
 			if (arg_uint(scan.value, INT_MAX, &o->count) < 0)
 				errx(2, "-n %s: not a count", arg_show(scan.value));
+			o->count_set = 1;
 			break;
 		case 'p':
 			set_output(o, OUT_PAYLOAD, "-p");
@@ -333,6 +349,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		errx(2, "--max-children needs a COMMAND and a count other than 1");
 	if (o->wait_set && !o->connect)
 		errx(2, "-w needs -c");
+	if (pidsrc_parse(o->socket, &o->src) < 0)
+		errx(2, "%s: not pid:PID or pid:PID:FD[,FD...]", o->name);
+	if (o->src.pid)
+		check_pid_opts(o);
 	if (o->connect && o->mode >= 0)
 		errx(2, "-m needs a socket that fdrecv creates, not -c");
 	if (o->connect && o->type == SOCK_DGRAM)
@@ -451,16 +471,20 @@ cat_all(struct run *r, const struct fdp_msg *m)
 }
 
 static struct report
-report_of(const struct serve_peer *p, const struct fdp_msg *m, char **names)
+report_of(const struct run *r, const struct serve_peer *p, const struct fdp_msg *m,
+    char **names)
 {
+	const struct pidsrc *src = &r->o->src;
+
 	return (struct report){ m->data, m->len, m->fds, m->nfds, names,
-		p->known, p->pid, p->uid, p->gid, p->comm, m->ended };
+		p->known, p->pid, p->uid, p->gid, p->comm, &p->id,
+		src->pid != 0, src->pid ? src->from : NULL, m->ended };
 }
 
 static void
 deliver(struct run *r, struct fdp_msg *m, const struct serve_peer *p, char **names)
 {
-	struct report rep = report_of(p, m, names);
+	struct report rep = report_of(r, p, m, names);
 
 	if (r->o->verbose)
 		report_human(stderr, &rep);
@@ -528,7 +552,7 @@ notify_datagram(struct run *r, struct fdp_msg *m, const struct serve_peer *p)
 	if (o->out != OUT_COMMAND) {
 		deliver(r, m, p, names);
 	} else if (o->verbose) {
-		struct report rep = report_of(p, m, names);
+		struct report rep = report_of(r, p, m, names);
 
 		report_human(stderr, &rep);
 	}
@@ -596,6 +620,57 @@ on_message(struct serve *s, struct fdp_msg *m, const struct serve_peer *p)
 		return notify_datagram(r, m, p);
 	deliver(r, m, p, NULL);
 	return 1;
+}
+
+/*
+ * pid:PID[:FD,...]: the process's descriptors, taken at once, are the one
+ * message, handled as a received one, with the process as its peer.
+ */
+static int
+take_from_pid(struct run *r)
+{
+	const struct opts *o = r->o;
+	struct pidsrc *src = (struct pidsrc *)&o->src;
+	struct fdp_msg m = { 0 };
+	static struct serve_peer p;
+	char why[128];
+	size_t n;
+
+	/* Closed standard descriptors would be taken by the duplicates. */
+	if (proc_check_fds(NULL, 0) == -2)
+		err(1, "checking descriptors");
+	proc_nofile_raise();
+	if (pidsrc_take(src, &m, &p.id) < 0) {
+		if (src->bad_fd >= 0)
+			warnx("%s: fd %d: %s", o->name, src->bad_fd, pidsrc_error(src));
+		else
+			warnx("%s: %s", o->name, pidsrc_error(src));
+		return 1;
+	}
+	p.known = 1;
+	p.pid = src->pid;
+	p.uid = src->uid[1];
+	p.gid = src->gid[1];
+	snprintf(p.comm, sizeof(p.comm), "%.*s", (int)sizeof(p.comm) - 1, src->comm);
+	n = m.nfds;
+	if (!allow_match(&o->allow, 1, p.uid, p.gid))
+		snprintf(why, sizeof(why), "uid %u gid %u, not allowed by --allow-uid or "
+		    "--allow-gid", (unsigned)p.uid, (unsigned)p.gid);
+	else if (o->max_fds >= 0 && n > (size_t)o->max_fds)
+		snprintf(why, sizeof(why), "more than --max-fds %ld", o->max_fds);
+	else if (o->expect >= 0 && n != (size_t)o->expect)
+		snprintf(why, sizeof(why), "not --expect %ld", o->expect);
+	else
+		why[0] = '\0';
+	if (why[0]) {
+		warnx("%s: refused the %zu descriptor%s of process pid %d: %s; closed them",
+		    o->name, n, n == 1 ? "" : "s", (int)p.pid, why);
+		fdp_msg_free(&m);
+		return 1;
+	}
+	deliver(r, &m, &p, NULL);
+	fdp_msg_free(&m);
+	return r->s.status;
 }
 
 static void
@@ -667,13 +742,18 @@ main(int argc, char **argv)
 	if (o.verbose)
 		proc_stderr();
 	r.o = &o;
-	setup(&r);
-	status = serve_run(&r.s);
+	if (o.src.pid) {
+		status = take_from_pid(&r);
+	} else {
+		setup(&r);
+		status = serve_run(&r.s);
+	}
 	notify_store_free(&r.store);
 	free(r.watch);
 	allow_free(&o.allow);
 	free(o.at);
 	free(o.fdnames);
 	free((char *)o.name);
+	pidsrc_free(&o.src);
 	return status;
 }

@@ -595,7 +595,8 @@ verbose(const struct out *m, int sock, int type)
 {
 	/* On a stream, fdsend ends its message with shutdown(2). */
 	struct report r = { m->data, m->len, m->fds, m->nfds, m->named ? m->names : NULL,
-		0, 0, 0, 0, "", type == SOCK_STREAM ? FDP_ENDED_SHUTDOWN : FDP_ENDED_UNKNOWN };
+		0, 0, 0, 0, "", NULL, 0, NULL,
+		type == SOCK_STREAM ? FDP_ENDED_SHUTDOWN : FDP_ENDED_UNKNOWN };
 	char comm[64];
 
 	if (type != SOCK_DGRAM && fdp_peercred(sock, &r.pid, &r.uid, &r.gid) == 0 && r.pid > 0) {

@@ -152,6 +152,104 @@ flag_item(const char *name, void *arg)
 		fprintf(l->f, ", %s", name);
 }
 
+/* Names that belong together (seals, signals) in one item: "a|b|c". */
+static void
+bar_item(const char *name, void *arg)
+{
+	struct list *l = arg;
+
+	fprintf(l->f, "%s%s", l->n++ ? "|" : "", name);
+}
+
+/* Seconds with the nanoseconds the kernel gives, without trailing zeros. */
+static void
+seconds(FILE *f, const struct timespec *ts)
+{
+	char ns[16];
+	int k = 9;
+
+	fprintf(f, "%lld", (long long)ts->tv_sec);
+	if (ts->tv_nsec == 0)
+		return;
+	snprintf(ns, sizeof(ns), "%09ld", ts->tv_nsec);
+	while (k > 1 && ns[k - 1] == '0')
+		k--;
+	fprintf(f, ".%.*s", k, ns);
+}
+
+/* The descriptor of the report's index i whose fdinfo names its locks:
+ * with pid:, the process's own, whose POSIX locks are its alone. */
+static void
+each_lock(const struct report *r, size_t i, const struct fd_desc *d,
+    void (*f)(const struct fd_lock *, void *), void *arg)
+{
+	if (!d->lockable)
+		return;
+	if (r->process && r->source_fds &&
+	    describe_locks(r->pid, r->source_fds[i], d, f, arg) >= 0)
+		return;
+	describe_locks(0, r->fds[i], d, f, arg);
+}
+
+static void
+human_lock(const struct fd_lock *k, void *arg)
+{
+	FILE *f = arg;
+
+	fprintf(f, ", lock %s %s", k->kind, k->mode);
+	if (k->start != 0 || k->end != -1) {
+		fprintf(f, " %lld-", k->start);
+		if (k->end >= 0)
+			fprintf(f, "%lld", k->end);
+		else
+			fputs("EOF", f);
+	}
+}
+
+static void
+human_anon(FILE *f, const struct fd_desc *d)
+{
+	struct list l = { f, 0, 0 };
+	char buf[16];
+
+	if (d->has_count)
+		fprintf(f, ", count %llu", d->count);
+	if (d->has_semaphore && d->semaphore)
+		fputs(", semaphore", f);
+	if (d->has_timer) {
+		fprintf(f, ", clock %s", describe_clock(d->clock, buf, sizeof(buf)));
+		describe_timer_flags(d->timer_flags, flag_item, &l);
+		if (d->remaining.tv_sec == 0 && d->remaining.tv_nsec == 0 &&
+		    d->interval.tv_sec == 0 && d->interval.tv_nsec == 0) {
+			fputs(", disarmed", f);
+		} else {
+			fputs(", remaining ", f);
+			seconds(f, &d->remaining);
+			fputc('s', f);
+		}
+		if (d->interval.tv_sec || d->interval.tv_nsec) {
+			fputs(", interval ", f);
+			seconds(f, &d->interval);
+			fputc('s', f);
+		}
+		fprintf(f, ", ticks %llu", d->ticks);
+	}
+	if (d->has_sigmask) {
+		fputs(", signals ", f);
+		if (d->sigmask == 0)
+			fputs("none", f);
+		describe_signals(d->sigmask, bar_item, &l);
+	}
+	if (d->watches >= 0)
+		fprintf(f, ", watches %ld", d->watches);
+	if (d->targets >= 0)
+		fprintf(f, ", targets %ld", d->targets);
+	if (d->pidfd_pid > 0)
+		fprintf(f, ", pid %d", (int)d->pidfd_pid);
+	if (d->pidfd_exited)
+		fputs(", exited", f);
+}
+
 static void
 human_fd(FILE *f, const struct report *r, size_t i)
 {
@@ -187,13 +285,66 @@ human_fd(FILE *f, const struct report *r, size_t i)
 		fputs(", peer ", f);
 		report_escaped(f, d.peer, strlen(d.peer));
 	}
+	if (d.device[0]) {
+		fputs(", device ", f);
+		report_escaped(f, d.device, strlen(d.device));
+	}
+	if (d.reuseport > 0)
+		fputs(", reuseport", f);
+	/* Every socket is in some namespace: only another one is news. */
+	if (d.has_netns && d.netns_ours == 0)
+		fprintf(f, ", netns %llu (not ours)", d.netns);
+	human_anon(f, &d);
 	if (d.has_offset)
 		fprintf(f, ", offset %lld", d.offset);
 	if (d.has_size)
 		fprintf(f, ", size %lld", d.size);
+	if (d.seals > 0) {
+		l.n = 0;
+		fputs(", seals ", f);
+		describe_seals(d.seals, bar_item, &l);
+	}
+	each_lock(r, i, &d, human_lock, f);
 	if (r->names && r->names[i]) {
 		fputs(", name ", f);
 		report_escaped(f, r->names[i], strlen(r->names[i]));
+	}
+	if (r->process && r->source_fds)
+		fprintf(f, ", source fd %d", r->source_fds[i]);
+	fputc('\n', f);
+}
+
+static void
+human_peer(FILE *f, const struct report *r)
+{
+	const struct proc_id *id = r->id && r->id->known ? r->id : NULL;
+
+	fputs(r->process ? "process:" : "peer:", f);
+	if (!r->has_peer) {
+		fputs(" unknown\n", f);
+		return;
+	}
+	fprintf(f, " pid %d", (int)r->pid);
+	/* A command name read before the pidfd said "exited" may be another's. */
+	if (r->comm && r->comm[0] && !(id && id->exited)) {
+		fputs(" (", f);
+		report_escaped(f, r->comm, strlen(r->comm));
+		fputc(')', f);
+	}
+	fprintf(f, ", uid %u, gid %u", (unsigned)r->uid, (unsigned)r->gid);
+	if (id && id->exited)
+		fputs(", exited", f);
+	if (id && id->exe[0]) {
+		fputs(", exe ", f);
+		report_escaped(f, id->exe, strlen(id->exe));
+	}
+	if (id && id->cgroup[0]) {
+		fputs(", cgroup ", f);
+		report_escaped(f, id->cgroup, strlen(id->cgroup));
+	}
+	if (id && id->unit[0]) {
+		fputs(", unit ", f);
+		report_escaped(f, id->unit, strlen(id->unit));
 	}
 	fputc('\n', f);
 }
@@ -214,17 +365,7 @@ report_human(FILE *f, const struct report *r)
 {
 	size_t i;
 
-	if (r->has_peer) {
-		fprintf(f, "peer: pid %d", (int)r->pid);
-		if (r->comm && r->comm[0]) {
-			fputs(" (", f);
-			report_escaped(f, r->comm, strlen(r->comm));
-			fputc(')', f);
-		}
-		fprintf(f, ", uid %u, gid %u\n", (unsigned)r->uid, (unsigned)r->gid);
-	} else {
-		fputs("peer: unknown\n", f);
-	}
+	human_peer(f, r);
 	if (r->len == 0) {
 		fprintf(f, "message: (empty%s)\n", ended_note(r->ended));
 	} else {
@@ -241,13 +382,78 @@ report_human(FILE *f, const struct report *r)
 		human_fd(f, r, i);
 }
 
+struct json_locks {
+	FILE *f;
+	int n;
+};
+
+static void
+json_lock(const struct fd_lock *k, void *arg)
+{
+	struct json_locks *j = arg;
+
+	fprintf(j->f, "%s{\"kind\":\"%s\",\"mode\":\"%s\",\"start\":%lld", j->n++ ? "," : ",\"locks\":[",
+	    k->kind, k->mode, k->start);
+	if (k->end >= 0)
+		fprintf(j->f, ",\"end\":%lld", k->end);
+	if (k->pid > 0)
+		fprintf(j->f, ",\"pid\":%d", (int)k->pid);
+	fputc('}', j->f);
+}
+
+static void
+json_anon(FILE *f, const struct fd_desc *d)
+{
+	struct list l = { f, 0, 1 };
+	char buf[16];
+
+	if (d->has_count || d->has_semaphore) {
+		fputs(",\"eventfd\":{", f);
+		if (d->has_count)
+			fprintf(f, "\"count\":%llu", d->count);
+		if (d->has_semaphore)
+			fprintf(f, "%s\"semaphore\":%s", d->has_count ? "," : "",
+			    d->semaphore ? "true" : "false");
+		fputc('}', f);
+	}
+	if (d->has_timer) {
+		fprintf(f, ",\"timerfd\":{\"clock\":\"%s\",\"flags\":[",
+		    describe_clock(d->clock, buf, sizeof(buf)));
+		describe_timer_flags(d->timer_flags, flag_item, &l);
+		fputs("],\"remaining\":", f);
+		seconds(f, &d->remaining);
+		fputs(",\"interval\":", f);
+		seconds(f, &d->interval);
+		fprintf(f, ",\"ticks\":%llu}", d->ticks);
+	}
+	if (d->has_sigmask) {
+		l.n = 0;
+		fputs(",\"signalfd\":{\"signals\":[", f);
+		describe_signals(d->sigmask, flag_item, &l);
+		fputs("]}", f);
+	}
+	if (d->watches >= 0)
+		fprintf(f, ",\"inotify\":{\"watches\":%ld}", d->watches);
+	if (d->targets >= 0)
+		fprintf(f, ",\"epoll\":{\"targets\":%ld}", d->targets);
+	if (strcmp(d->anon, "pidfd") == 0) {
+		fputs(",\"pidfd\":{", f);
+		if (d->pidfd_pid > 0)
+			fprintf(f, "\"pid\":%d,", (int)d->pidfd_pid);
+		fprintf(f, "\"exited\":%s}", d->pidfd_exited ? "true" : "false");
+	}
+}
+
 static void
 json_fd(FILE *f, const struct report *r, size_t i)
 {
 	struct fd_desc d;
 	struct list l = { f, 0, 1 };
+	struct json_locks jl = { f, 0 };
 
 	fprintf(f, "{\"index\":%zu,\"fd\":%d", i, r->fds[i]);
+	if (r->process && r->source_fds)
+		fprintf(f, ",\"source_fd\":%d", r->source_fds[i]);
 	if (describe_fd(r->fds[i], &d) < 0) {
 		fputc('}', f);
 		return;
@@ -266,6 +472,15 @@ json_fd(FILE *f, const struct report *r, size_t i)
 		fprintf(f, ",\"offset\":%lld", d.offset);
 	if (d.has_size)
 		fprintf(f, ",\"size\":%lld", d.size);
+	if (d.seals >= 0) {
+		l.n = 0;
+		fputs(",\"seals\":[", f);
+		describe_seals(d.seals, flag_item, &l);
+		fputc(']', f);
+	}
+	each_lock(r, i, &d, json_lock, &jl);
+	if (jl.n)
+		fputc(']', f);
 	if (d.family) {
 		fprintf(f, ",\"socket\":{\"family\":\"%s\"", d.family);
 		if (d.socktype)
@@ -280,15 +495,58 @@ json_fd(FILE *f, const struct report *r, size_t i)
 			fputs(",\"peer\":", f);
 			json_cstr(f, d.peer);
 		}
+		if (d.has_netns) {
+			fprintf(f, ",\"netns\":%llu", d.netns);
+			if (d.netns_ours >= 0)
+				fprintf(f, ",\"netns_ours\":%s", d.netns_ours ? "true" : "false");
+		}
+		if (d.device[0]) {
+			fputs(",\"device\":", f);
+			json_cstr(f, d.device);
+		}
+		if (d.reuseport >= 0)
+			fprintf(f, ",\"reuseport\":%s", d.reuseport ? "true" : "false");
 		fputc('}', f);
 	}
 	if (d.anon[0]) {
 		fputs(",\"anon\":", f);
 		json_cstr(f, d.anon);
+		json_anon(f, &d);
 	}
 	if (r->names && r->names[i]) {
 		fputs(",\"name\":", f);
 		json_cstr(f, r->names[i]);
+	}
+	fputc('}', f);
+}
+
+static void
+json_peer(FILE *f, const struct report *r)
+{
+	const struct proc_id *id = r->id && r->id->known ? r->id : NULL;
+
+	if (!r->has_peer)
+		return;
+	fprintf(f, ",\"%s\":{\"pid\":%d,\"uid\":%u,\"gid\":%u", r->process ? "process" : "peer",
+	    (int)r->pid, (unsigned)r->uid, (unsigned)r->gid);
+	if (r->comm && r->comm[0] && !(id && id->exited)) {
+		fputs(",\"comm\":", f);
+		json_cstr(f, r->comm);
+	}
+	if (id) {
+		fprintf(f, ",\"exited\":%s", id->exited ? "true" : "false");
+		if (id->exe[0]) {
+			fputs(",\"exe\":", f);
+			json_cstr(f, id->exe);
+		}
+		if (id->cgroup[0]) {
+			fputs(",\"cgroup\":", f);
+			json_cstr(f, id->cgroup);
+		}
+		if (id->unit[0]) {
+			fputs(",\"unit\":", f);
+			json_cstr(f, id->unit);
+		}
 	}
 	fputc('}', f);
 }
@@ -309,15 +567,7 @@ report_json(FILE *f, const struct report *r)
 	}
 	if (r->ended)
 		fprintf(f, ",\"ended\":\"%s\"", r->ended == FDP_ENDED_SHUTDOWN ? "shutdown" : "close");
-	if (r->has_peer) {
-		fprintf(f, ",\"peer\":{\"pid\":%d,\"uid\":%u,\"gid\":%u",
-		    (int)r->pid, (unsigned)r->uid, (unsigned)r->gid);
-		if (r->comm && r->comm[0]) {
-			fputs(",\"comm\":", f);
-			json_cstr(f, r->comm);
-		}
-		fputc('}', f);
-	}
+	json_peer(f, r);
 	fputs(",\"fds\":[", f);
 	for (i = 0; i < r->nfds; i++) {
 		if (i)

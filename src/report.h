@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "describe.h"
+
 struct report {
 	const char *data;       /* the payload */
 	size_t len;
@@ -18,13 +20,17 @@ struct report {
 	uid_t uid;
 	gid_t gid;
 	const char *comm;       /* the peer's command name, or "" */
+	const struct proc_id *id; /* NULL, or who the peer is, as a pidfd held it */
+	int process;            /* pid:PID: the peer is the process the descriptors
+	                         * were taken from, not a socket's other end */
+	const int *source_fds;  /* with process: each descriptor's number in it */
 	int ended;              /* FDP_ENDED_*: how a stream message ended */
 };
 
 /* How much of a long message the human report shows. */
 #define REPORT_SHOWN 4096
 
-/* The peer line, the message line, then one line per descriptor. */
+/* The peer (or process) line, the message line, then one line per descriptor. */
 void report_human(FILE *f, const struct report *r);
 
 /* One JSON object on one line, as fdrecv(1) documents it. */

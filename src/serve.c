@@ -116,9 +116,12 @@ peer_of(const struct serve *s, int fd, struct serve_peer *p)
 	memset(p, 0, sizeof(*p));
 	if (fdp_peercred(fd, &p->pid, &p->uid, &p->gid) == 0 && p->pid > 0)
 		p->known = 1;
-	/* Now, while the connection holds the peer: it may exit at any time. */
-	if (p->known && s->want_comm)
+	/* Now, while the connection holds the peer: it may exit at any
+	 * time, and its pid be taken by another process. */
+	if (p->known && s->want_comm) {
 		describe_comm(p->pid, p->comm, sizeof(p->comm));
+		describe_peer(fd, p->pid, &p->id);
+	}
 }
 
 /* A datagram's SCM_CREDENTIALS. A datagram queued before SO_PASSCRED was

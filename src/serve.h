@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "args.h"
+#include "describe.h"
 #include "fdpass.h"
 
 /* Who sent a message, as the kernel vouches for it. */
@@ -20,6 +21,7 @@ struct serve_peer {
 	uid_t uid;
 	gid_t gid;
 	char comm[64];          /* its command name, "" when not asked for or gone */
+	struct proc_id id;      /* who it is, as its pidfd pins it (SO_PEERPIDFD) */
 };
 
 struct serve;

@@ -271,3 +271,36 @@ man_options() {
 	WITH_BASH_COMPLETION=$bash_completion comp 'fdrecv s.sock -- fdsend --li'
 	[[ $output == $'--listen\n--listen-fds' ]]
 }
+
+@test "fdrecv pid: offers the running processes" {
+	comp 'fdrecv pid:' fdrecv pid :
+	offered 1 "$$"
+	comp "fdrecv pid:$$" fdrecv pid : "$$"
+	offered "$$"
+	not_offered 1
+}
+
+@test "fdrecv pid:PID: offers the descriptors of that process" {
+	sleep 60 47</dev/null 3>&- &
+	spid=$!
+	track "$spid"
+	comp "fdrecv pid:$spid:" fdrecv pid : "$spid" :
+	offered 0 1 2 47
+	not_offered 3
+	comp "fdrecv pid:$spid:0," fdrecv pid : "$spid" : 0,
+	offered 0,0 0,47
+	comp "fdrecv pid:$spid:4" fdrecv pid : "$spid" : 4
+	offered 47
+	not_offered 0 1 2
+}
+
+@test "after pid:PID:FD, fdrecv offers only --" {
+	comp 'fdrecv pid:1:0 ' fdrecv pid : 1 : 0 ''
+	[[ $output == -- ]]
+}
+
+@test "fdsend does not take pid: for a process" {
+	touch pid:x.sock
+	comp 'fdsend pid:' fdsend pid :
+	[[ $output == x.sock ]]
+}

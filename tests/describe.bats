@@ -92,7 +92,8 @@ send_py() {
 # json_ok EXPR ...: every Python EXPR is true of the JSON in ./out, which
 # must be exactly one line of strict JSON (no key twice, no NaN). In EXPR: d is the object, fds its "fds", f the
 # first of them and s that one's "socket"; here is the test directory
-# (symbolic links resolved) and file(NAME) what save() kept.
+# (symbolic links resolved), file(NAME) what save() kept and basic(O) the
+# object O without the keys that tests of their own check.
 json_ok() {
 	python3 -c '
 import json, os, re, sys
@@ -112,6 +113,12 @@ fds = d["fds"]
 f = fds[0] if fds else {}
 s = f.get("socket", {})
 here = os.getcwd()
+# What the tests of the basics compare exactly, leaving out the keys that
+# tests of their own check: a socket without its namespace and options, a
+# peer without what its pidfd tells.
+def basic(o):
+    return {k: v for k, v in o.items() if k not in
+            ("netns", "netns_ours", "reuseport", "device", "exited", "exe", "cgroup", "unit")}
 def file(name):
     with open(name) as fh:
         return fh.read()
@@ -315,7 +322,7 @@ for n in sorted(os.listdir("/dev")):
 save("port", l.getsockname()[1]); fds = [l.fileno()]'
 	json_ok 'f["type"] == "socket"' 're.fullmatch(r"socket:\[\d+\]", f["path"])' \
 		'f["access"] == "rw"' \
-		's == {"family": "inet", "type": "stream", "listening": True,
+		'basic(s) == {"family": "inet", "type": "stream", "listening": True,
 		       "local": "127.0.0.1:" + file("port")}'
 }
 
@@ -324,9 +331,9 @@ save("port", l.getsockname()[1]); fds = [l.fileno()]'
 c = socket.create_connection(l.getsockname()); a, _ = l.accept()
 save("lport", l.getsockname()[1]); save("cport", c.getsockname()[1])
 fds = [c.fileno(), a.fileno()]'
-	json_ok 'fds[0]["socket"] == {"family": "inet", "type": "stream", "listening": False,
+	json_ok 'basic(fds[0]["socket"]) == {"family": "inet", "type": "stream", "listening": False,
 	             "local": "127.0.0.1:" + file("cport"), "peer": "127.0.0.1:" + file("lport")}' \
-		'fds[1]["socket"] == {"family": "inet", "type": "stream", "listening": False,
+		'basic(fds[1]["socket"]) == {"family": "inet", "type": "stream", "listening": False,
 	             "local": "127.0.0.1:" + file("lport"), "peer": "127.0.0.1:" + file("cport")}'
 }
 
@@ -334,14 +341,14 @@ fds = [c.fileno(), a.fileno()]'
 	need_ipv6
 	send_py 'l = socket.socket(socket.AF_INET6); l.bind(("::1", 0)); l.listen()
 save("port", l.getsockname()[1]); fds = [l.fileno()]'
-	json_ok 's == {"family": "inet6", "type": "stream", "listening": True,
+	json_ok 'basic(s) == {"family": "inet6", "type": "stream", "listening": True,
 		       "local": "[::1]:" + file("port")}'
 }
 
 @test "a UDP socket is a dgram socket that is not listening" {
 	send_py 'u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 save("port", u.getsockname()[1]); fds = [u.fileno()]'
-	json_ok 's == {"family": "inet", "type": "dgram", "listening": False,
+	json_ok 'basic(s) == {"family": "inet", "type": "dgram", "listening": False,
 		       "local": "127.0.0.1:" + file("port")}'
 }
 
@@ -349,7 +356,7 @@ save("port", u.getsockname()[1]); fds = [u.fileno()]'
 	send_py 'l = socket.socket(socket.AF_UNIX); l.bind(os.path.abspath("u.sock")); l.listen()
 fds = [l.fileno()]'
 	json_ok 'f["type"] == "socket"' 'f["access"] == "rw"' \
-		's == {"family": "unix", "type": "stream", "listening": True,
+		'basic(s) == {"family": "unix", "type": "stream", "listening": True,
 		       "local": here + "/u.sock"}'
 }
 
@@ -368,21 +375,21 @@ l = socket.socket(socket.AF_UNIX); l.bind("\0" + name); l.listen(); fds = [l.fil
 	send_py 'l = socket.socket(socket.AF_UNIX); l.bind(os.path.abspath("u.sock")); l.listen()
 c = socket.socket(socket.AF_UNIX); c.connect(os.path.abspath("u.sock")); a, _ = l.accept()
 fds = [c.fileno(), a.fileno()]'
-	json_ok 'fds[0]["socket"] == {"family": "unix", "type": "stream", "listening": False,
+	json_ok 'basic(fds[0]["socket"]) == {"family": "unix", "type": "stream", "listening": False,
 	             "peer": here + "/u.sock"}' \
-		'fds[1]["socket"] == {"family": "unix", "type": "stream", "listening": False,
+		'basic(fds[1]["socket"]) == {"family": "unix", "type": "stream", "listening": False,
 	             "local": here + "/u.sock"}'
 }
 
 @test "a socketpair has neither local nor peer address" {
 	send_py 'a, b = socket.socketpair(); fds = [a.fileno()]'
-	json_ok 's == {"family": "unix", "type": "stream", "listening": False}'
+	json_ok 'basic(s) == {"family": "unix", "type": "stream", "listening": False}'
 }
 
 @test "a bound unix dgram socket is dgram, not listening, with its path" {
 	send_py 'u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind(os.path.abspath("d.sock"))
 fds = [u.fileno()]'
-	json_ok 's == {"family": "unix", "type": "dgram", "listening": False,
+	json_ok 'basic(s) == {"family": "unix", "type": "dgram", "listening": False,
 		       "local": here + "/d.sock"}'
 }
 
@@ -442,6 +449,204 @@ fds = [libc.signalfd(-1, ctypes.byref(mask), 0)]'
 		skip "pidfd_open is not available here"
 	send_py 'fds = [os.pidfd_open(os.getpid())]'
 	json_ok 'f["type"] == "anon"' 'f["anon"] == "pidfd"'
+}
+
+# --- what the kernel tells of each kind --------------------------------------
+# From fdinfo, F_GET_SEALS, SIOCGSKNS and socket options, compared with what
+# the sender set up.
+
+# A struct itimerspec for timerfd_settime, from (seconds, nanoseconds) pairs.
+timer_lib='
+class timespec(ctypes.Structure):
+    _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+class itimerspec(ctypes.Structure):
+    _fields_ = [("interval", timespec), ("value", timespec)]
+def settime(fd, value, interval=(0, 0), flags=0):
+    t = itimerspec(timespec(*interval), timespec(*value))
+    assert libc.timerfd_settime(fd, flags, ctypes.byref(t), None) == 0
+'
+
+@test "an eventfd shows its counter, and whether it is a semaphore" {
+	send_py 'fds = [os.eventfd(7), os.eventfd(3, os.EFD_SEMAPHORE)]'
+	json_ok 'fds[0]["eventfd"]["count"] == 7' 'fds[1]["eventfd"]["count"] == 3'
+	# Linux 6.8 and later say whether it is a semaphore.
+	if grep -q eventfd-semaphore <(python3 -c 'import os; e = os.eventfd(0); print(open("/proc/self/fdinfo/%d" % e).read())'); then
+		json_ok 'fds[0]["eventfd"]["semaphore"] is False' 'fds[1]["eventfd"]["semaphore"] is True'
+	else
+		json_ok '"semaphore" not in fds[0]["eventfd"]'
+	fi
+}
+
+@test "a timerfd shows its clock, flags, the time remaining, its interval and ticks" {
+	send_py "$timer_lib"'
+armed = libc.timerfd_create(time.CLOCK_MONOTONIC, 0)
+settime(armed, (100, 0), (0, 250000000))
+absolute = libc.timerfd_create(time.CLOCK_BOOTTIME, 0)
+settime(absolute, (int(time.clock_gettime(time.CLOCK_BOOTTIME)) + 50, 0), flags=1)  # TFD_TIMER_ABSTIME
+fired = libc.timerfd_create(time.CLOCK_REALTIME, 0)
+settime(fired, (0, 1))
+select.select([fired], [], [])   # it has expired, once, and nobody has read it
+fds = [armed, absolute, fired, libc.timerfd_create(time.CLOCK_REALTIME, 0)]'
+	json_ok 'fds[0]["timerfd"]["clock"] == "monotonic"' 'fds[0]["timerfd"]["flags"] == []' \
+		'99 < fds[0]["timerfd"]["remaining"] <= 100' 'fds[0]["timerfd"]["interval"] == 0.25' \
+		'fds[0]["timerfd"]["ticks"] == 0' \
+		'fds[1]["timerfd"]["clock"] == "boottime"' 'fds[1]["timerfd"]["flags"] == ["abstime"]' \
+		'49 < fds[1]["timerfd"]["remaining"] <= 50' 'fds[1]["timerfd"]["interval"] == 0' \
+		'fds[2]["timerfd"] == {"clock": "realtime", "flags": [], "remaining": 0, "interval": 0, "ticks": 1}' \
+		'fds[3]["timerfd"] == {"clock": "realtime", "flags": [], "remaining": 0, "interval": 0, "ticks": 0}'
+}
+
+@test "a signalfd shows the signals it takes, by name, and real-time ones by number" {
+	send_py 'mask = ctypes.c_uint64(sum(1 << (s - 1) for s in (signal.SIGHUP, signal.SIGUSR1, 35)))
+fds = [libc.signalfd(-1, ctypes.byref(mask), 0)]'
+	json_ok 'f["signalfd"] == {"signals": ["SIGHUP", "SIGUSR1", "SIG35"]}'
+}
+
+@test "an inotify instance shows how many watches it has" {
+	mkdir a b
+	send_py 'i = libc.inotify_init1(0)
+for d in (b"a", b"b", b"."):
+    assert libc.inotify_add_watch(i, d, 0x100) > 0   # IN_CREATE
+fds = [i, libc.inotify_init1(0)]'
+	json_ok 'fds[0]["inotify"] == {"watches": 3}' 'fds[1]["inotify"] == {"watches": 0}'
+}
+
+@test "an epoll set shows how many targets it has" {
+	send_py 'e = select.epoll(); r, w = os.pipe(); ev = os.eventfd(0)
+for fd in (r, w, ev):
+    e.register(fd)
+# A target leaves the set when its file closes: send them along.
+empty = select.epoll(); fds = [e.fileno(), empty.fileno(), r, w, ev]'
+	json_ok 'fds[0]["epoll"] == {"targets": 3}' 'fds[1]["epoll"] == {"targets": 0}'
+}
+
+@test "a pidfd shows its process's pid while it runs, and when it has exited" {
+	send_py 'gone = os.fork()
+if gone == 0:
+    os._exit(0)
+g = os.pidfd_open(gone); os.waitpid(gone, 0)
+save("ppid", os.getppid())
+fds = [os.pidfd_open(os.getppid()), g]'
+	json_ok 'fds[0]["pidfd"] == {"pid": int(file("ppid")), "exited": False}' \
+		'fds[1]["pidfd"] == {"exited": True}'
+}
+
+@test "a memfd shows its seals; one made without MFD_ALLOW_SEALING has only seal" {
+	send_py 'import fcntl
+m = os.memfd_create("sealed", os.MFD_ALLOW_SEALING)
+fcntl.fcntl(m, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+fds = [m, os.memfd_create("open", os.MFD_ALLOW_SEALING), os.memfd_create("plain")]'
+	json_ok 'fds[0]["seals"] == ["shrink", "grow", "write"]' 'fds[1]["seals"] == []' \
+		'fds[2]["seals"] == ["seal"]'
+}
+
+@test "a file other than a memfd has no seals key" {
+	send -o /dev/null -o /etc/hostname
+	json_ok 'all("seals" not in x for x in fds)'
+}
+
+@test "a flock(2) lock and an OFD lock with its range travel with the open file" {
+	mkdir d
+	send_py 'import fcntl, struct
+a = os.open("a", os.O_RDWR | os.O_CREAT); fcntl.flock(a, fcntl.LOCK_EX)
+b = os.open("b", os.O_RDWR | os.O_CREAT)
+# F_OFD_SETLK, a read lock on bytes 10 to 19
+fcntl.fcntl(b, 37, struct.pack("hhqqi", fcntl.F_RDLCK, os.SEEK_SET, 10, 10, 0))
+d = os.open("d", os.O_RDONLY); fcntl.flock(d, fcntl.LOCK_SH)
+save("pid", os.getpid())
+fds = [a, b, d, os.open("c", os.O_RDWR | os.O_CREAT)]'
+	json_ok 'fds[0]["locks"] == [{"kind": "flock", "mode": "write", "start": 0, "pid": int(file("pid"))}]' \
+		'fds[1]["locks"] == [{"kind": "ofd", "mode": "read", "start": 10, "end": 19}]' \
+		'fds[2]["locks"] == [{"kind": "flock", "mode": "read", "start": 0, "pid": int(file("pid"))}]' \
+		'"locks" not in fds[3]'
+}
+
+@test "a POSIX lock belongs to the process that took it: a passed descriptor does not show it" {
+	send_py 'import fcntl
+a = os.open("a", os.O_RDWR | os.O_CREAT); fcntl.lockf(a, fcntl.LOCK_EX)
+fds = [a]'
+	json_ok 'f["type"] == "file"' '"locks" not in f'
+}
+
+@test "the report shows the fdinfo facts in its lines" {
+	recv_opts=()
+	send_py "$timer_lib"'import fcntl, struct
+# Expired once, not read: the next expiry is due, and 2.5 s apart after that.
+t = libc.timerfd_create(time.CLOCK_MONOTONIC, 0); settime(t, (0, 1), (2, 500000000))
+select.select([t], [], [])
+d = libc.timerfd_create(time.CLOCK_BOOTTIME, 0)
+mask = ctypes.c_uint64((1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1)))
+i = libc.inotify_init1(0); libc.inotify_add_watch(i, b".", 0x100)
+e = select.epoll(); e.register(i)
+m = os.memfd_create("m", os.MFD_ALLOW_SEALING); fcntl.fcntl(m, fcntl.F_ADD_SEALS, fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK)
+o = os.open("o", os.O_RDWR | os.O_CREAT)
+fcntl.fcntl(o, 37, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))   # F_OFD_SETLK, all of it
+p = os.open("p", os.O_RDWR | os.O_CREAT)
+fcntl.fcntl(p, 37, struct.pack("hhqqi", fcntl.F_RDLCK, os.SEEK_SET, 4, 0, 0))   # from 4 to the end
+gone = os.fork()
+if gone == 0:
+    os._exit(0)
+g = os.pidfd_open(gone); os.waitpid(gone, 0)
+save("ppid", os.getppid())
+fds = [os.eventfd(5, os.EFD_SEMAPHORE), t, libc.signalfd(-1, ctypes.byref(mask), 0), i,
+       e.fileno(), os.pidfd_open(os.getppid()), g, m, o, p, d]'
+	here=$(pwd -P)
+	run -0 unnumbered
+	[[ ${#lines[@]} -eq 13 ]]
+	[[ ${lines[2]} == "[0]: anon eventfd, rw, count 5"?(", semaphore") ]]
+	[[ ${lines[3]} == "[1]: anon timerfd, rw, clock monotonic, remaining 0s, interval 2.5s, ticks 1" ]]
+	[[ ${lines[4]} == "[2]: anon signalfd, rw, signals SIGINT|SIGTERM" ]]
+	[[ ${lines[5]} == "[3]: anon inotify, r, watches 1" ]]
+	[[ ${lines[6]} == "[4]: anon epoll, rw, targets 1" ]]
+	[[ ${lines[7]} == "[5]: anon pidfd, rw, pid $(<ppid)" ]]
+	[[ ${lines[8]} == "[6]: anon pidfd, rw, exited" ]]
+	[[ ${lines[9]} == "[7]: file /memfd:m (deleted), rw, offset 0, size 0, seals shrink|grow" ]]
+	[[ ${lines[10]} == "[8]: file $here/o, rw, offset 0, size 0, lock ofd write" ]]
+	[[ ${lines[11]} == "[9]: file $here/p, rw, offset 0, size 0, lock ofd read 4-EOF" ]]
+	[[ ${lines[12]} == "[10]: anon timerfd, rw, clock boottime, disarmed, ticks 0" ]]
+}
+
+@test "a socket shows its network namespace, which is ours (with CAP_NET_ADMIN)" {
+	send_py 'keep = [socket.socket(), socket.socket(socket.AF_UNIX)]; fds = [k.fileno() for k in keep]
+save("netns", os.stat("/proc/self/ns/net").st_ino)'
+	if [[ $EUID -eq 0 ]]; then
+		json_ok 'all(x["socket"]["netns"] == int(file("netns")) for x in fds)' \
+			'all(x["socket"]["netns_ours"] is True for x in fds)'
+	else
+		# The kernel answers SIOCGSKNS only with CAP_NET_ADMIN.
+		json_ok 'all("netns" not in x["socket"] for x in fds)'
+	fi
+}
+
+@test "a socket made in another network namespace is marked as not ours" {
+	[[ $EUID -eq 0 ]] || skip "needs root to make a network namespace"
+	need unshare
+	unshare -n true 2>/dev/null || skip "network namespaces cannot be made here"
+	recv_bg -T 10 -j -v "$sock"
+	unshare -n python3 -c "$py_exec" 'save("netns", os.stat("/proc/self/ns/net").st_ino)
+t = socket.socket(); fds = [t.fileno()]' -w 5 "$sock" 3>&-
+	recv_done
+	json_ok 's["netns"] == int(file("netns"))' 's["netns_ours"] is False' \
+		's["netns"] != os.stat("/proc/self/ns/net").st_ino'
+	run -0 unnumbered err
+	[[ ${lines[2]} == "[0]: socket inet stream, rw, local 0.0.0.0:0, netns $(<netns) (not ours)" ]]
+}
+
+@test "an inet socket shows the device it is bound to and whether SO_REUSEPORT is set" {
+	python3 -c 'import socket; socket.socket().setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo")' 2>/dev/null ||
+		skip "SO_BINDTODEVICE needs CAP_NET_RAW"
+	send_py 'b = socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo")
+r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); r.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+keep = [b, r, socket.socket(), socket.socket(socket.AF_UNIX)]; fds = [k.fileno() for k in keep]'
+	json_ok 'fds[0]["socket"]["device"] == "lo"' 'fds[0]["socket"]["reuseport"] is False' \
+		'fds[1]["socket"]["reuseport"] is True' '"device" not in fds[1]["socket"]' \
+		'fds[2]["socket"]["reuseport"] is False' '"device" not in fds[2]["socket"]' \
+		'"reuseport" not in fds[3]["socket"] and "device" not in fds[3]["socket"]'
+	recv_opts=()
+	send_py 'b = socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo")
+b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); fds = [b.fileno()]'
+	run -0 unnumbered
+	[[ ${lines[2]} == "[0]: socket inet stream, rw, local 0.0.0.0:0, device lo, reuseport" ]]
 }
 
 # --- the list of descriptors ------------------------------------------------
@@ -529,7 +734,7 @@ s.shutdown(socket.SHUT_WR)
 s.recv(1)   # EOF: fdrecv has the message, and read comm on accepting
 ' "$sock" 3>&-
 	recv_done
-	json_ok 'd["peer"] == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid(),
+	json_ok 'basic(d["peer"]) == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid(),
 	                       "comm": "fdtest-sender"}' \
 		'd["message"] == "from python"' 'f["path"] == "/dev/null"'
 }
@@ -540,7 +745,7 @@ s.recv(1)   # EOF: fdrecv has the message, and read comm on accepting
 	spid=$!
 	wait "$spid"
 	recv_done
-	SPID=$spid json_ok 'd["peer"] == {"pid": int(os.environ["SPID"]), "uid": os.getuid(),
+	SPID=$spid json_ok 'basic(d["peer"]) == {"pid": int(os.environ["SPID"]), "uid": os.getuid(),
 	                                  "gid": os.getgid(), "comm": "fdsend"}'
 }
 
@@ -559,14 +764,93 @@ for _ in range(500):            # stay until fdrecv is done and has removed its 
     time.sleep(0.01)
 ' "$sock" 3>&-
 	recv_done
-	json_ok 'd["peer"] == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid(),
+	json_ok 'basic(d["peer"]) == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid(),
 	                       "comm": "fdtest-dgram"}' 'd["message"] == "one record"'
 }
 
 @test "comm is left out when the peer has exited before fdrecv looks" {
 	recv_after_exit -j
-	json_ok 'd["peer"] == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid()}' \
+	json_ok 'basic(d["peer"]) == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid()}' \
 		'd["message"] == "gone"'
+}
+
+@test "a peer that has exited is said to have exited, and nothing more" {
+	recv_after_exit -j
+	if have_peerpidfd; then
+		json_ok 'd["peer"] == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid(),
+		                       "exited": True}'
+	else
+		json_ok 'd["peer"] == {"pid": int(file("pid")), "uid": os.getuid(), "gid": os.getgid()}'
+	fi
+}
+
+@test "the peer's executable and cgroup are those of the sender, pinned by its pidfd" {
+	recv_bg -T 10 -j "$sock"
+	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
+	spid=$!
+	wait "$spid"
+	recv_done
+	if have_peerpidfd; then
+		EXE=$(readlink -f "$FDSEND") CG=$(cgroup_of $$) json_ok \
+			'd["peer"]["exe"] == os.environ["EXE"]' 'd["peer"]["cgroup"] == os.environ["CG"]' \
+			'd["peer"]["exited"] is False' 'd["peer"]["comm"] == "fdsend"'
+	else
+		json_ok '"exe" not in d["peer"] and "cgroup" not in d["peer"]' '"exited" not in d["peer"]'
+	fi
+}
+
+@test "the peer's unit is the systemd unit its cgroup path names" {
+	have_peerpidfd || skip "no SO_PEERPIDFD in this kernel (Linux 6.5)"
+	unit=fdtest-$$-$BATS_TEST_NUMBER.service
+	make_cgroup "$unit"
+	mkdir "$cgdir/payload"
+	cgroups+=("$cgdir/payload")
+	recv_bg -T 10 -j "$sock"
+	CGDIR=$cgdir/payload python3 -c "$py_lib"'
+with open(os.environ["CGDIR"] + "/cgroup.procs", "w") as f:
+    f.write(str(os.getpid()))
+save("cg", [l[3:] for l in open("/proc/self/cgroup").read().splitlines() if l.startswith("0::")][0])
+s = connect(sys.argv[1])
+s.sendall(b"from a unit")
+s.shutdown(socket.SHUT_WR)
+s.recv(1)   # EOF: fdrecv has looked at us
+' "$sock" 3>&-
+	recv_done
+	UNIT=$unit json_ok 'd["peer"]["unit"] == os.environ["UNIT"]' \
+		'd["peer"]["cgroup"] == file("cg")' 'd["peer"]["cgroup"].endswith("/" + os.environ["UNIT"] + "/payload")'
+}
+
+@test "a peer outside any unit has no unit key" {
+	have_peerpidfd || skip "no SO_PEERPIDFD in this kernel (Linux 6.5)"
+	case $(cgroup_of $$) in
+	*.service* | *.scope* | *.socket* | *.mount* | *.swap*) skip "the tests run inside a unit" ;;
+	esac
+	recv_bg -T 10 -j "$sock"
+	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
+	spid=$!
+	wait "$spid"
+	recv_done
+	json_ok '"cgroup" in d["peer"]' '"unit" not in d["peer"]'
+}
+
+@test "the report's peer line ends with the exe, cgroup and unit that -j gives" {
+	have_peerpidfd || skip "no SO_PEERPIDFD in this kernel (Linux 6.5)"
+	recv_bg -T 10 -j -v "$sock"
+	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
+	spid=$!
+	wait "$spid"
+	recv_done
+	expected=$(python3 -c '
+import json
+p = json.loads(open("out").readline())["peer"]
+line = "peer: pid %d (%s), uid %d, gid %d" % (p["pid"], p["comm"], p["uid"], p["gid"])
+for k in ("exe", "cgroup", "unit"):
+    if k in p:
+        line += ", %s %s" % (k, p[k])
+print(line)')
+	run -0 head -n 1 err
+	[[ $output == "$expected" ]]
+	[[ $output == *", exe "* ]]
 }
 
 # --- the human report -------------------------------------------------------
@@ -578,13 +862,18 @@ for _ in range(500):            # stay until fdrecv is done and has removed its 
 	wait "$spid"
 	recv_done
 	run -0 head -n 1 out
-	[[ $output == "peer: pid $spid (fdsend), uid $(id -u), gid $(id -g)" ]]
+	# What the peer's pidfd tells follows (tested below).
+	[[ $output == "peer: pid $spid (fdsend), uid $(id -u), gid $(id -g)"?(", "*) ]]
 }
 
 @test "the report's peer line has no command name when the peer has exited" {
 	recv_after_exit
 	run -0 head -n 1 out
-	[[ $output == "peer: pid $(<pid), uid $(id -u), gid $(id -g)" ]]
+	if have_peerpidfd; then
+		[[ $output == "peer: pid $(<pid), uid $(id -u), gid $(id -g), exited" ]]
+	else
+		[[ $output == "peer: pid $(<pid), uid $(id -u), gid $(id -g)" ]]
+	fi
 }
 
 @test "the report's peer line escapes control bytes in the command name" {
@@ -600,7 +889,7 @@ s.recv(1)
 ' "$sock" 3>&-
 	recv_done
 	run -0 head -n 1 out
-	[[ $output == "peer: pid $(<pid) (a\\tb\\\"c\\x1b), uid $(id -u), gid $(id -g)" ]]
+	[[ $output == "peer: pid $(<pid) (a\\tb\\\"c\\x1b), uid $(id -u), gid $(id -g)"?(", "*) ]]
 }
 
 @test "the report's message line escapes control bytes and counts the bytes" {
@@ -642,7 +931,7 @@ fds = [fd, w, l.fileno(), t.fileno(), os.eventfd(0), os.open("/dev/null", os.O_W
 	[[ ${lines[3]} == "[1]: pipe pipe:[$(<ino)], w, nonblock" ]]
 	[[ ${lines[4]} == "[2]: socket unix stream, rw, listening, local $here/u.sock" ]]
 	[[ ${lines[5]} == "[3]: socket inet stream, rw, listening, local 127.0.0.1:$(<port)" ]]
-	[[ ${lines[6]} == "[4]: anon eventfd, rw" ]]
+	[[ ${lines[6]} == "[4]: anon eventfd, rw, count 0" ]]
 	[[ ${lines[7]} == "[5]: char /dev/null, w, append" ]]
 	[[ ${lines[8]} == "[6]: directory $here, path" ]]
 	# fdrecv's own numbers stand before each index.

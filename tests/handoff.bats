@@ -244,7 +244,7 @@ cd /proc/self/fd && for fd in *; do [ -e "$fd" ] && echo "fd $fd $(readlink "$fd
 
 @test "the README's zero-downtime restart script runs and loses nothing" {
 	need systemd-socket-activate
-	sed -n '/^```sh$/,/^```$/p' "$top/README.md" | sed '1d;$d' > restart.sh
+	readme_script 'A zero-downtime restart' > restart.sh
 	grep -q 'systemd-socket-activate' restart.sh
 	PATH=$(dirname "$FDSEND"):$(dirname "$FDRECV"):$PATH run -0 timeout 20 sh restart.sh 3>&-
 	[ "$output" = 'one two three four ' ]

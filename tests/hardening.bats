@@ -16,18 +16,6 @@ recv_bounded() {
 	rpid=$!
 }
 
-# Wait (up to 5 s) until a socket file is listening (/proc/net/unix flags
-# 00010000): fdrecv is then past its set-up and knows its socket file.
-wait_listening() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		awk -v p="$1" '$4 == "00010000" && $8 == p { f = 1 } END { exit !f }' /proc/net/unix && return 0
-		sleep 0.01
-	done
-	echo "nothing listening at $1" >&2
-	return 1
-}
-
 # A directory in /tmp that any user can search, for sockets that an
 # unprivileged process must reach; $sdir, removed in teardown.
 shared_dir() {
@@ -524,7 +512,7 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 
 @test "the socket file is removed when fdrecv is killed by SIGTERM" {
 	recv_bg "$sock"
-	wait_listening "$sock"
+	wait_socket "$sock"
 	kill -TERM "$rpid"
 	recv_wait
 	[[ $rstatus -eq 143 ]]
@@ -536,7 +524,7 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 	# A background job starts with SIGINT ignored; give it the default.
 	env --default-signal=INT "$FDRECV" "$sock" >out 2>err 3>&- &
 	rpid=$!
-	wait_listening "$sock"
+	wait_socket "$sock"
 	kill -INT "$rpid"
 	recv_wait
 	[[ $rstatus -eq 130 ]]
@@ -545,7 +533,7 @@ os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", "5", sys.argv[2]])
 
 @test "the socket file is removed when fdrecv is hung up on with SIGHUP" {
 	recv_bg "$sock"
-	wait_listening "$sock"
+	wait_socket "$sock"
 	kill -HUP "$rpid"
 	recv_wait
 	[[ $rstatus -eq 129 ]]
@@ -580,7 +568,7 @@ term_after_bind() {
 @test "fdsend -l removes its socket file when killed by SIGTERM" {
 	"$FDSEND" -l "$sock" hello >out 2>err 3>&- &
 	rpid=$!
-	wait_listening "$sock"
+	wait_socket "$sock"
 	kill -TERM "$rpid"
 	recv_wait
 	[[ $rstatus -eq 143 ]]

@@ -181,7 +181,7 @@ refused_peer() {
 	recv_wait
 	[[ $rstatus -eq 0 ]]
 	grep -q '^message: "allowed"' out
-	grep -q 'gid 0$' out
+	grep -Eq 'gid 0(, |$)' out
 }
 
 @test "--allow-uid and --allow-gid take names as well as numbers" {

@@ -32,9 +32,10 @@ setup() {
 
 # Everything a test starts in the background (rpid, and what it passes to
 # track) is killed and reaped in teardown, even when the test failed half
-# way; the directories in tmpdirs are removed.
+# way; the directories in tmpdirs are removed, and the cgroups in cgroups.
 bgpids=()
 tmpdirs=()
+cgroups=()
 
 track() {
 	bgpids+=("$1")
@@ -55,6 +56,10 @@ teardown() {
 	done
 	for p in "${tmpdirs[@]}"; do
 		rm -rf "$p"
+	done
+	# Deepest first: a cgroup goes only once it is empty.
+	for ((i = ${#cgroups[@]} - 1; i >= 0; i--)); do
+		rmdir "${cgroups[i]}" 2>/dev/null || true
 	done
 	return 0
 }
@@ -112,15 +117,18 @@ recv_wait() {
 	wait "$rpid" || rstatus=$?
 }
 
-# Wait (up to 5 s) until a path exists as a socket: for listeners that
-# nothing connects to through fdsend -w.
+# Wait (up to 5 s) until a socket path is ready to connect to: bound, and
+# listening unless it is a datagram socket (bind makes the file before
+# listen): for listeners that nothing connects to through fdsend -w.
 wait_socket() {
 	local i
 	for ((i = 0; i < 500; i++)); do
-		[[ -S $1 ]] && return 0
+		[[ -S $1 ]] && awk -v p="$1" -v q="$PWD/$1" '($8 == p || $8 == q) &&
+			($4 == "00010000" || $5 == "0002") { f = 1 } END { exit !f }' /proc/net/unix &&
+			return 0
 		sleep 0.01
 	done
-	echo "no socket at $1" >&2
+	echo "no socket ready at $1" >&2
 	return 1
 }
 
@@ -140,4 +148,45 @@ repeat_fd() {
 
 need() {
 	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"
+}
+
+# Whether the kernel pins a socket's peer with SO_PEERPIDFD (Linux 6.5):
+# without it, fdrecv reports no exe, cgroup, unit or exited.
+have_peerpidfd() {
+	python3 -c 'import socket; socket.socketpair()[0].getsockopt(socket.SOL_SOCKET, 77)' 2>/dev/null
+}
+
+# The cgroup of process $1 as fdrecv reports it: the unified hierarchy's
+# path ("0::/..."), or systemd's own on a system without one.
+cgroup_of() {
+	local line path=
+	while IFS= read -r line; do
+		case $line in
+		0::*) path=${line#0::}; break ;;
+		*:name=systemd:*) path=${line#*:name=systemd:} ;;
+		esac
+	done <"/proc/$1/cgroup"
+	printf '%s\n' "$path"
+}
+
+# make_cgroup NAME: a new cgroup in the unified hierarchy (cgroup2), at
+# $cgdir; removed in teardown. Skips without root or such a hierarchy.
+make_cgroup() {
+	local mnt
+	[[ $EUID -eq 0 ]] || skip "needs root to make a cgroup"
+	mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[[ -n $mnt ]] || skip "no cgroup2 hierarchy is mounted"
+	cgdir=$mnt/$1
+	mkdir "$cgdir" 2>/dev/null || skip "cannot make a cgroup in $mnt"
+	cgroups+=("$cgdir")
+}
+
+# The script of README.md under the heading "### TITLE": its first sh block.
+readme_script() {
+	awk -v h="### $1" '
+		$0 == h { found = 1; next }
+		found && /^```sh$/ { inside = 1; next }
+		inside && /^```$/ { exit }
+		inside { print }
+	' "$top/README.md"
 }
