@@ -14,6 +14,8 @@
  *     pair linked statically too, and the size of each static binary.
  *   - `fdsend --notify` waiting for the manager (BARRIER=1) against
  *     `fdsend --notify --no-barrier`, into one `fdrecv --notify`;
+ *   - what the delivery wait costs, the minimal sender into `fdrecv -p`
+ *     waiting for its close or not;
  *   - handoffs per second into one `fdrecv -p -n 0` from 1, 2 and 8
  *     senders at a time, against the minimal pair: its loop must cost
  *     nothing.
@@ -641,6 +643,54 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 	}
 	if (count > 1)
 		open_range(first, count, 0);
+}
+
+/*
+ * What the delivery wait costs: the minimal sender into one fdrecv -p -n 0,
+ * ending its message with shutdown(2) and waiting for the receiver to close
+ * (s[0], as fdsend does) or leaving at once (s[1]), in blocks that take
+ * turns. After each block the driver waits, untimed, until the receiver
+ * has caught up.
+ */
+static void
+delivery_rounds(struct series *s, long runs)
+{
+	struct args ra, sa[2];
+	pid_t rp, pid;
+	long j;
+	int r, b, k, i;
+	double t0;
+
+	ra.n = 0;
+	arg(&ra, cfg.fdrecv);
+	arg(&ra, "-p");
+	arg(&ra, "-n");
+	arg(&ra, "0");
+	arg(&ra, "fd:3");
+	rp = spawn_fork(ra.v, devnull, devnull, lsock[PROJ_P]);
+	for (i = 0; i < 2; i++) {
+		sender(&sa[i], MIN, 0, 1);
+		sa[i].v[0] = cfg.min_send;
+		sa[i].v[1] = cfg.sock[PROJ_P];
+		if (i)
+			arg(&sa[i], "nowait");
+	}
+	handoff(PROJ_P, devnull, 1);
+	for (r = 0; r < cfg.rounds; r++)
+		for (b = 0; b < cfg.blocks; b++)
+			for (k = 0; k < 2; k++) {
+				i = (r + b + k) % 2;
+				t0 = now_ns();
+				for (j = 0; j < runs; j++) {
+					pid = spawn_fast(sa[i].v, devnull, devnull);
+					wait_ok(pid, NULL, sa[i].v[0]);
+				}
+				add(&s[i], r, (now_ns() - t0) / (double)runs);
+				handoff(PROJ_P, 0, 0);
+			}
+	kill(rp, SIGTERM);
+	waitpid(rp, NULL, 0);
+	track(0, rp);
 }
 
 /* How many senders run at once in the concurrent scenario. */
@@ -1479,7 +1529,7 @@ int
 main(int argc, char **argv)
 {
 	static struct scenario hand, many;
-	static struct series cat[2], notify[2], conc[NCONC][NIMPL];
+	static struct series cat[2], notify[2], conc[NCONC][NIMPL], wait[2];
 	long hand_runs[NIMPL], many_runs[NIMPL], calls_s[NIMPL], calls_r[NIMPL];
 	char name[128];
 	double v[NIMPL];
@@ -1519,6 +1569,9 @@ main(int argc, char **argv)
 	base = fd_base(cfg.fds);
 	for (r = 0; r < cfg.rounds; r++)
 		round_of(r, base, cfg.fds, many_runs, &many);
+
+	fprintf(stderr, "bench: the delivery wait...\n");
+	delivery_rounds(wait, per_block(cfg.handoffs));
 
 	fprintf(stderr, "bench: 1, 2 and 8 senders at a time...\n");
 	concurrent_rounds(conc, per_block(cfg.handoffs));
@@ -1567,6 +1620,8 @@ main(int argc, char **argv)
 		print_rounds(name, "us", 1e3, &conc[k][PROJ_P], "fdrecv -p -n 0");
 		print_rounds(name, "us", 1e3, &conc[k][MIN], impl_name[MIN]);
 	}
+	print_rounds("delivery", "us", 1e3, &wait[0], "waiting");
+	print_rounds("delivery", "us", 1e3, &wait[1], "not waiting");
 	print_rounds("fdsend --notify", "us", 1e3, &notify[0], "barrier");
 	print_rounds("fdsend --notify", "us", 1e3, &notify[1], "--no-barrier");
 	printf("\n");
@@ -1590,6 +1645,12 @@ main(int argc, char **argv)
 	v[PY] = NAN;
 	snprintf(name, sizeof(name), "-C %ld MiB to a pipe, ms (min: cat)", cfg.cat_mib);
 	row(name, v, 0, "<=1.00x cat", 1.00, NAN);
+	/* The delivery wait, as the minimal sender does it into fdrecv: one
+	 * round trip to the receiver's close, not a sleep. */
+	v[PROJ] = median(wait[0].v, wait[0].n) / 1e3;
+	v[MIN] = median(wait[1].v, wait[1].n) / 1e3;
+	v[PY] = NAN;
+	row("delivery wait, us (min: not waiting)", v, 1, "(for information)", NAN, NAN);
 	/* Throughput from several senders at once: fdrecv's loop against
 	 * the minimal receiver, which takes one connection at a time. */
 	for (k = 0; k < NCONC; k++) {

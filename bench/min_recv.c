@@ -13,7 +13,8 @@
  * run: a benchmark of a pair that drops descriptors would mean nothing.
  * A connection closed without sending anything is not counted, as fdrecv
  * does not count it: the benchmark uses one to learn that all before it
- * were handled.
+ * were handled. Each connection is closed once its message is handled, as
+ * fdrecv does: the sender waits for that.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,9 +109,10 @@ main(int argc, char **argv)
 		if (c < 0)
 			return 1;
 		n = receive(c, &any);
-		close(c);
-		if (n == 0 && !any)
+		if (n == 0 && !any) {
+			close(c);
 			continue;
+		}
 		if (n < 0 || (expect >= 0 && n != expect))
 			return 1;
 		handled++;
@@ -119,6 +121,8 @@ main(int argc, char **argv)
 			return 1;
 		for (k = 0; k < n; k++)
 			close(fds[k]);
+		/* Closed once handled: the sender's sign it was delivered. */
+		close(c);
 	}
 	if (strncmp(argv[1], "fd:", 3) != 0)
 		unlink(argv[1]);

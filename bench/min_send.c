@@ -4,11 +4,14 @@
  * measured against it (time, peak RSS, syscalls), so it must stay this
  * small: no option parsing, no checks beyond what the kernel requires.
  *
- *     min_send SOCKET [FIRST [COUNT]]
+ *     min_send SOCKET [FIRST [COUNT [nowait]]]
  *
  * sends descriptors FIRST .. FIRST+COUNT-1 (default: 0, 1) to the stream
  * socket at path SOCKET, in batches of 253 (SCM_MAX_FD) with one NUL byte
- * each, as fdsend sends an empty message.
+ * each, as fdsend sends an empty message; then, as fdsend does, ends the
+ * message with shutdown(2) and waits for the receiver to close, so that
+ * exit 0 means delivered. "nowait" leaves that out: the benchmark measures
+ * what the wait costs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -82,5 +85,17 @@ main(int argc, char **argv)
 		first += n;
 		count -= n;
 	}
-	return 0;
+	if (argc > 4 && strcmp(argv[4], "nowait") == 0)
+		return 0;
+	if (shutdown(s, SHUT_WR) < 0)
+		return 1;
+	for (;;) {
+		char byte;
+		ssize_t r = read(s, &byte, 1);
+
+		if (r == 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 1;
+	}
 }

@@ -787,8 +787,8 @@ main(int argc, char **argv)
 	 * receiver is left with half of it. Raise it, and refuse beforehand
 	 * what cannot fit under it. */
 	proc_nofile_raise();
-	inflight = proc_inflight_limit();
-	if (inflight && m.nfds > inflight)
+	inflight = proc_inflight_limit(m.nfds);
+	if (inflight)
 		errx(1, "%s: %zu descriptors cannot all be in flight under the limit of %lu open "
 		    "files; nothing sent", o.name, m.nfds, inflight);
 

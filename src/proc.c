@@ -221,7 +221,8 @@ proc_stderr(void)
 	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 }
 
-static struct rlimit nofile;
+static struct rlimit nofile;   /* as the process started */
+static rlim_t nofile_now;       /* the soft limit after raising it */
 static int nofile_saved;
 
 void
@@ -233,9 +234,11 @@ proc_nofile_raise(void)
 		return;
 	nofile = rl;
 	nofile_saved = 1;
+	nofile_now = rl.rlim_cur;
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			nofile_now = rl.rlim_max;
 	}
 }
 
@@ -247,17 +250,20 @@ proc_nofile_restore(void)
 }
 
 unsigned long
-proc_inflight_limit(void)
+proc_inflight_limit(size_t n)
 {
 	/* The kernel's test (too_many_unix_fds): capabilities, not uid 0. */
 	static const unsigned long long exempt = 1ULL << 24 | 1ULL << 21;
-	struct rlimit rl;
+	struct rlimit rl = { nofile_now, nofile_now };
 	unsigned long long caps = 0;
 	char line[256];
 	FILE *f;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	if (!nofile_saved && getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY || n <= rl.rlim_cur)
+		return 0;
+	/* Only past the limit is it worth reading who we are. */
 	if ((f = fopen("/proc/self/status", "re"))) {
 		while (fgets(line, sizeof(line), f))
 			if (sscanf(line, "CapEff: %llx", &caps) == 1)

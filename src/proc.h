@@ -48,10 +48,11 @@ void proc_signals_restore(void);
 void proc_nofile_raise(void);
 void proc_nofile_restore(void);
 
-/* How many descriptors this process may have in flight at once (past it,
- * sendmsg fails with ETOOMANYREFS), or 0 when nothing limits it: root, or
- * CAP_SYS_RESOURCE or CAP_SYS_ADMIN. */
-unsigned long proc_inflight_limit(void);
+/* Whether n descriptors could be in flight at once from this process:
+ * 0 when they can, else the limit they are past (sendmsg would fail with
+ * ETOOMANYREFS). Root, or rather CAP_SYS_RESOURCE or CAP_SYS_ADMIN, has
+ * no such limit. */
+unsigned long proc_inflight_limit(size_t n);
 
 /* "2 seconds", "1 second": a number of seconds as given, for messages. */
 const char *proc_seconds(const char *arg);
