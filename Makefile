@@ -15,8 +15,9 @@ STATIC_O = build-static
 # The static build (make static, or STATIC=1 with any target): with
 # musl-gcc where it is installed, unless CC is set; else glibc. Static
 # binaries are copied where nothing else is (a container, an initramfs):
-# no debugging sections unless CFLAGS asks, and unused functions dropped.
-# User and group names come from /etc/passwd and /etc/group (src/ids.c).
+# no debugging sections or symbols unless CFLAGS asks (-g), and unused
+# functions dropped. User and group names come from /etc/passwd and
+# /etc/group (src/ids.c).
 ifdef STATIC
 O = $(STATIC_O)
 ifeq ($(origin CC),default)
@@ -24,7 +25,7 @@ CC := $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo cc)
 endif
 CFLAGS ?= -O2
 MODE_CFLAGS = -ffunction-sections -fdata-sections -DIDS_FROM_FILES
-MODE_LDFLAGS = -static -Wl,--gc-sections
+MODE_LDFLAGS = -static -Wl,--gc-sections $(if $(filter -g%,$(CFLAGS)),,-s)
 endif
 
 CFLAGS ?= -O2 -g
