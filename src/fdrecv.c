@@ -645,6 +645,7 @@ take_from_pid(struct run *r)
 			warnx("%s: fd %d: %s", o->name, src->bad_fd, pidsrc_error(src));
 		else
 			warnx("%s: %s", o->name, pidsrc_error(src));
+		fdp_msg_free(&m);
 		return 1;
 	}
 	p.known = 1;
