@@ -530,7 +530,9 @@ fdp_refused(int sock, char *why, size_t size)
 int
 fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 {
-	long long start = fdp_now_ms(), read_at = 0;
+	/* The clock only when it matters: reading it first faults in a page,
+	 * and a receiver usually closes before the first look. */
+	long long start = timeout_ms >= 0 ? fdp_now_ms() : 0, read_at = 0;
 	long at = 0;
 	int look = 4;   /* ms until the next look at what is still unread */
 
@@ -540,23 +542,30 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 		return -1;
 	for (;;) {
 		struct pollfd p = { .fd = sock, .events = POLLIN };
-		long long now = fdp_now_ms(), until = now + look;
-		char buf[512];
-		ssize_t n;
-		int r;
+		long long now = 0;
+		int wait = look, r;
 
 		/* A receiver usually closes at once; one that keeps its end
 		 * open is looked at, less and less often, until it has read
 		 * everything, and then given linger_ms to close. */
-		if (timeout_ms >= 0 && start + timeout_ms < until)
-			until = start + timeout_ms;
-		if (read_at && read_at + linger_ms < until)
-			until = read_at + linger_ms;
-		r = poll(&p, 1, until > now ? (int)(until - now) : 0);
+		if (timeout_ms >= 0 || read_at) {
+			long long until;
+
+			now = fdp_now_ms();
+			until = now + look;
+			if (timeout_ms >= 0 && start + timeout_ms < until)
+				until = start + timeout_ms;
+			if (read_at && read_at + linger_ms < until)
+				until = read_at + linger_ms;
+			wait = until > now ? (int)(until - now) : 0;
+		}
+		r = poll(&p, 1, wait);
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r > 0) {
-			n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+			char buf[512];
+			ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+
 			if (n > 0 && refusal(buf, (size_t)n, &at, why, size)) {
 				errno = EBADMSG;
 				return -1;
@@ -568,6 +577,8 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 				return -1;
 			continue;
 		}
+		if (r < 0)
+			continue;
 		now = fdp_now_ms();
 		if (!read_at && unread(sock) == 0)
 			read_at = now;
