@@ -255,3 +255,18 @@ refused_peer() {
 	[[ $(json_get out 'd["peer"]["uid"]') == 65534 ]]
 	[[ $(json_get out 'len(d["fds"])') == 1 ]]
 }
+
+@test "a refused peer's datagram cut short at the open-files limit does not end a -n 1 run" {
+	setup_shared
+	# fdrecv can hold 32 descriptors; the refused peer sends 253.
+	(ulimit -n 32 && exec "$FDRECV" -t dgram -m 777 --allow-uid 0 "$ssock" -- sh -c 'echo "ran with $LISTEN_FDS"') >out 2>err 3>&- &
+	rpid=$!
+	wait_socket "$ssock"
+	run -0 timeout 10 "${as_nobody[@]}" "$sdir/fdsend" -t dgram -f "$(repeat_fd 0 253)" "$ssock" big </dev/null
+	wait_for err 'dropped descriptors'
+	kill -0 "$rpid"
+	run -0 timeout 10 "$FDSEND" -t dgram -o /etc/hostname "$ssock" mine
+	recv_wait
+	[[ $rstatus -eq 0 ]]
+	[[ $(cat out) == 'ran with 1' ]]
+}
