@@ -282,10 +282,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->expect = (long)v;
 			break;
 		case OPT_MAX_SIZE:
-			/* Half the address space at most: the buffer doubles. */
-			if (arg_size(scan.value, SIZE_MAX / 4, &o->max_size) < 0)
-				errx(2, "--max-size %s: not a size in bytes (with K, M or G)",
-				    arg_show(scan.value));
+			o->max_size = proc_max_size(scan.value);
 			o->max_size_arg = scan.value;
 			break;
 		case OPT_MAX_CONNS:

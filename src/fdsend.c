@@ -217,9 +217,7 @@ parse_args(int argc, char **argv, struct opts *o)
 				errx(2, "-m %s: not an octal mode of at most 0777", arg_show(scan.value));
 			break;
 		case OPT_MAX_SIZE:
-			if (arg_size(scan.value, SIZE_MAX / 4, &o->max_size) < 0)
-				errx(2, "--max-size %s: not a size in bytes (with K, M or G)",
-				    arg_show(scan.value));
+			o->max_size = proc_max_size(scan.value);
 			o->max_size_arg = scan.value;
 			break;
 		case OPT_ALLOW_UID:

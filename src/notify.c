@@ -222,16 +222,19 @@ notify_store_add(struct notify_store *s, const int *fds, size_t n,
 	return dups;
 }
 
-size_t
-notify_store_remove(struct notify_store *s, const char *name, size_t namelen)
+/* Close and forget the kept descriptors for which gone(s, i, arg) is
+ * true, keeping the order of the others; how many went. */
+static size_t
+drop_where(struct notify_store *s, int (*gone)(const struct notify_store *, size_t, const void *),
+    const void *arg)
 {
-	size_t i, j, gone = 0;
+	size_t i, j, n = 0;
 
 	for (i = j = 0; i < s->n; i++) {
-		if (strlen(s->names[i]) == namelen && memcmp(s->names[i], name, namelen) == 0) {
+		if (gone(s, i, arg)) {
 			close(s->fds[i]);
 			free(s->names[i]);
-			gone++;
+			n++;
 			continue;
 		}
 		s->fds[j] = s->fds[i];
@@ -239,15 +242,45 @@ notify_store_remove(struct notify_store *s, const char *name, size_t namelen)
 		s->names[j++] = s->names[i];
 	}
 	s->n = j;
-	return gone;
+	return n;
+}
+
+struct name {
+	const char *p;
+	size_t len;
+};
+
+static int
+named(const struct notify_store *s, size_t i, const void *arg)
+{
+	const struct name *n = arg;
+
+	return strlen(s->names[i]) == n->len && memcmp(s->names[i], n->p, n->len) == 0;
+}
+
+size_t
+notify_store_remove(struct notify_store *s, const char *name, size_t namelen)
+{
+	struct name n = { name, namelen };
+
+	return drop_where(s, named, &n);
+}
+
+static int
+hung_up(const struct notify_store *s, size_t i, const void *arg)
+{
+	const struct pollfd *p = arg;
+
+	(void)s;
+	return (p[i].revents & (POLLHUP | POLLERR)) != 0;
 }
 
 long
 notify_store_drop_hungup(struct notify_store *s)
 {
 	struct pollfd *p;
-	size_t i, j;
-	long gone = 0;
+	size_t i;
+	long gone;
 
 	if (s->n == 0)
 		return 0;
@@ -261,18 +294,7 @@ notify_store_drop_hungup(struct notify_store *s)
 		free(p);
 		return -1;
 	}
-	for (i = j = 0; i < s->n; i++) {
-		if (p[i].revents & (POLLHUP | POLLERR)) {
-			close(s->fds[i]);
-			free(s->names[i]);
-			gone++;
-			continue;
-		}
-		s->fds[j] = s->fds[i];
-		s->poll[j] = s->poll[i];
-		s->names[j++] = s->names[i];
-	}
-	s->n = j;
+	gone = (long)drop_where(s, hung_up, p);
 	free(p);
 	return gone;
 }

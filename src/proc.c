@@ -190,6 +190,17 @@ proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
 	err(1, "%s: bind", text);
 }
 
+size_t
+proc_max_size(const char *arg)
+{
+	size_t v;
+
+	/* A quarter of the address space at most: the buffer doubles. */
+	if (arg_size(arg, SIZE_MAX / 4, &v) < 0)
+		errx(2, "--max-size %s: not a size in bytes (with K, M or G)", arg_show(arg));
+	return v;
+}
+
 void *
 xrealloc(void *p, size_t n, size_t size)
 {

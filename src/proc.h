@@ -65,6 +65,9 @@ void proc_addr(const char *text, struct fdp_addr *a);
 void proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
     struct fdp_listener *l);
 
+/* --max-size BYTES, or exit 2 naming the value. */
+size_t proc_max_size(const char *arg);
+
 /* realloc(p, n * size), or exit. */
 void *xrealloc(void *p, size_t n, size_t size);
 
