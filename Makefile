@@ -36,11 +36,11 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) $(MODE_
 	$(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(MODE_LDFLAGS)
 
-CORE = addr.o msg.o args.o ids.o describe.o report.o proc.o notify.o
+CORE = addr.o msg.o args.o ids.o describe.o report.o proc.o notify.o out.o
 FDSEND_OBJS = fdsend.o $(CORE)
 FDRECV_OBJS = fdrecv.o serve.o cat.o handoff.o pidsrc.o $(CORE)
 HEADERS = src/fdpass.h src/args.h src/ids.h src/describe.h src/report.h src/proc.h \
-	src/notify.h src/cat.h src/handoff.h src/serve.h src/pidsrc.h src/compat.h
+	src/notify.h src/cat.h src/handoff.h src/serve.h src/pidsrc.h src/compat.h src/out.h
 
 BATS = bats
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

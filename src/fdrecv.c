@@ -2,7 +2,6 @@
  * fdrecv: receive file descriptors and a message over an AF_UNIX socket,
  * then report what arrived or hand it to a command.
  */
-#include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -22,6 +21,7 @@
 #include "fdpass.h"
 #include "handoff.h"
 #include "notify.h"
+#include "out.h"
 #include "pidsrc.h"
 #include "proc.h"
 #include "report.h"
@@ -316,10 +316,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_text, stdout);
 			fputs("\n", stdout);
 			fputs(help_text, stdout);
-			exit(0);
+			out_exit(0);
 		case 'V':
 			puts("fdrecv " VERSION);
-			exit(0);
+			out_exit(0);
 		default:
 			errx(2, "%s (see 'fdrecv -h')", arg_error(&scan, c));
 		}
@@ -365,13 +365,6 @@ parse_args(int argc, char **argv, struct opts *o)
 			errx(2, "--notify needs a dgram socket, not -t %s", fdp_type_name(o->type));
 		o->type = SOCK_DGRAM;
 	}
-}
-
-static void
-flush_stdout(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(1, "write standard output");
 }
 
 /*
@@ -424,7 +417,7 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 		/* In place: fdrecv's socket file goes first; its sockets are
 		 * close-on-exec. */
 		fdp_unbind(&r->l);
-		flush_stdout();
+		out_flush();
 	}
 	proc_signals_restore();
 	if (handoff_prepare(&h) < 0) {
@@ -446,14 +439,14 @@ cat_all(struct run *r, const struct fdp_msg *m)
 {
 	size_t i;
 
-	flush_stdout();
+	out_flush();
 	for (i = 0; i < m->nfds; i++) {
 		int outerr;
 
 		if (cat_fd(m->fds[i], 1, r->o->timeout_ms, &outerr) == 0)
 			continue;
 		if (outerr)
-			err(1, "write standard output");
+			out_failed(errno);
 		if (errno == ETIMEDOUT && r->o->timeout_arg)
 			warnx("fd %d [%zu]: copy: timed out after %s", m->fds[i], i,
 			    proc_seconds(r->o->timeout_arg));
@@ -490,7 +483,8 @@ deliver(struct run *r, struct fdp_msg *m, const struct serve_peer *p, char **nam
 		run_command(r, m->fds, m->nfds, names, m->data, m->len);
 		return;
 	case OUT_PAYLOAD:
-		fwrite(m->data, 1, m->len, stdout);
+		if (fwrite(m->data, 1, m->len, stdout) != m->len)
+			out_failed(errno);
 		break;
 	case OUT_CAT:
 		cat_all(r, m);
@@ -502,7 +496,7 @@ deliver(struct run *r, struct fdp_msg *m, const struct serve_peer *p, char **nam
 		report_human(stdout, &rep);
 		break;
 	}
-	flush_stdout();
+	out_flush();
 }
 
 /*
@@ -737,8 +731,12 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
 	parse_args(argc, argv, &o);
-	if (o.verbose)
+	if (o.out != OUT_COMMAND)
+		out_need(STDOUT_FILENO);
+	if (o.verbose) {
+		out_need(STDERR_FILENO);
 		proc_stderr();
+	}
 	r.o = &o;
 	if (o.src.pid) {
 		status = take_from_pid(&r);
@@ -753,5 +751,5 @@ main(int argc, char **argv)
 	free(o.fdnames);
 	free((char *)o.name);
 	pidsrc_free(&o.src);
-	return status;
+	return out_end(status);
 }

@@ -1,7 +1,6 @@
 /*
  * fdsend: send open file descriptors and a message over an AF_UNIX socket.
  */
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +16,7 @@
 #include "describe.h"
 #include "fdpass.h"
 #include "notify.h"
+#include "out.h"
 #include "proc.h"
 #include "report.h"
 
@@ -239,10 +239,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_text, stdout);
 			fputs("\n", stdout);
 			fputs(help_text, stdout);
-			exit(0);
+			out_exit(0);
 		case 'V':
 			puts("fdsend " VERSION);
-			exit(0);
+			out_exit(0);
 		default:
 			errx(2, "%s (see 'fdsend -h')", arg_error(&scan, c));
 		}
@@ -573,8 +573,9 @@ copy_reply(const struct opts *o, const char *who, int sock, int type)
 		if (r.nfds)
 			warnx("%s: the reply carried %zu descriptor%s; closed",
 			    who, r.nfds, r.nfds == 1 ? "" : "s");
-		if (fwrite(r.data, 1, r.len, stdout) != r.len || fflush(stdout) == EOF)
-			err(1, "write standard output");
+		if (fwrite(r.data, 1, r.len, stdout) != r.len)
+			out_failed(errno);
+		out_flush();
 		fdp_msg_clear(&r);
 		if (type == SOCK_STREAM)
 			break;
@@ -765,8 +766,12 @@ main(int argc, char **argv)
 	int status;
 
 	parse_args(argc, argv, &o);
-	if (o.verbose)
+	if (o.reply)
+		out_need(STDOUT_FILENO);
+	if (o.verbose) {
+		out_need(STDERR_FILENO);
 		proc_stderr();
+	}
 	proc_addr(o.socket, &a);
 	/* The message first: a bad escape is a usage error, whatever else
 	 * is wrong; what -i opens is closed again before the check. */
@@ -801,5 +806,5 @@ main(int argc, char **argv)
 	free(m.namebuf);
 	allow_free(&o.allow);
 	free((char *)o.name);
-	return status;
+	return out_end(status);
 }

@@ -1,7 +1,6 @@
 /*
  * proc.c: process set-up shared by both programs.
  */
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "out.h"
 #include "proc.h"
 
 long
@@ -104,6 +104,20 @@ proc_cleanup(struct fdp_listener *l)
 			sigaction(fatal[i], &sa, NULL);
 	}
 	atexit(unbind_at_exit);
+}
+
+void
+proc_die(int sig)
+{
+	sigset_t set;
+
+	unbind_at_exit();
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
 }
 
 void

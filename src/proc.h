@@ -30,6 +30,10 @@ void proc_stderr(void);
  */
 void proc_cleanup(struct fdp_listener *l);
 
+/* End as if killed by sig, which nothing may catch or ignore: having
+ * removed the socket file, as the handlers of proc_cleanup do. */
+_Noreturn void proc_die(int sig);
+
 /* After proc_cleanup: on SIGINT, SIGTERM and SIGHUP, exit with status
  * (having removed the socket file) instead of dying of the signal: the
  * way a service that runs until told to stop ends well. */

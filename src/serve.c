@@ -7,7 +7,6 @@
  * read as its bytes come, so nothing a peer does (send nothing, trickle,
  * keep its connection) makes the loop wait on that peer alone.
  */
-#include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -20,8 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "describe.h"
 #include "fdpass.h"
+#include "out.h"
 #include "proc.h"
 #include "serve.h"
 
