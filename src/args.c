@@ -363,8 +363,10 @@ arg_next(struct arg_scan *s, const struct arg_opt *opts)
 		if (w[0] != '-' || w[1] == '\0')
 			return ARG_END;         /* an operand, "-" among them */
 		s->ind++;
-		if (strcmp(w, "--") == 0)
+		if (strcmp(w, "--") == 0) {
+			s->ended = 1;
 			return ARG_END;
+		}
 		if (w[1] == '-') {
 			size_t n = strcspn(w + 2, "=");
 
@@ -406,6 +408,23 @@ arg_next(struct arg_scan *s, const struct arg_opt *opts)
 		s->rest = NULL;
 	}
 	return code ? code : o->val;
+}
+
+int
+arg_is_option(const char *w, const struct arg_opt *opts)
+{
+	const struct arg_opt *o;
+
+	if (w[0] != '-')
+		return 0;
+	for (o = opts; o->name || o->val; o++) {
+		if (o->val < 256 && w[1] == o->val && w[2] == '\0')
+			return 1;
+		if (o->name && w[1] == '-' && strncmp(w + 2, o->name, strlen(o->name)) == 0 &&
+		    (w[2 + strlen(o->name)] == '\0' || w[2 + strlen(o->name)] == '='))
+			return 1;
+	}
+	return 0;
 }
 
 const char *

@@ -82,6 +82,7 @@ struct arg_scan {
 	const char *bad;        /* after an error: the option as given */
 	int badlen;
 	char letter[3];         /* "-x", for a short option in a cluster */
+	int ended;              /* the options ended with "--" */
 };
 
 enum {
@@ -100,6 +101,13 @@ enum {
  * val, or one of the ARG_ codes.
  */
 int arg_next(struct arg_scan *s, const struct arg_opt *opts);
+
+/*
+ * Whether w is written as one of opts: "-x", "--name" or "--name=VALUE",
+ * with the name in full. An operand that is one was most likely meant as
+ * an option.
+ */
+int arg_is_option(const char *w, const struct arg_opt *opts);
 
 /* What went wrong, after arg_next returned an error code. */
 const char *arg_error(const struct arg_scan *s, int code);

@@ -221,7 +221,7 @@ static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	unsigned long v;
-	struct arg_scan scan = { argc, argv, 1, NULL, NULL, NULL, 0, "" };
+	struct arg_scan scan = { argc, argv, 1, NULL, NULL, NULL, 0, "", 0 };
 	int c;
 
 	o->count = 1;

@@ -160,7 +160,7 @@ add_placeholder(struct opts *o, int which)
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
-	struct arg_scan scan = { argc, argv, 1, NULL, NULL, NULL, 0, "" };
+	struct arg_scan scan = { argc, argv, 1, NULL, NULL, NULL, 0, "", 0 };
 	int c;
 
 	o->wait_ms = 0;
@@ -250,6 +250,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	argv += scan.ind;
 	argc -= scan.ind;
 
+	/* "fdsend SOCKET -o FILE" would send the text "-oFILE" and no file. */
+	for (c = 0; c < argc && !scan.ended; c++)
+		if (arg_is_option(argv[c], options))
+			errx(2, "%s is an option; put it before SOCKET (or -- before SOCKET "
+			    "to send it as a PART)", arg_show(argv[c]));
 	if (o->notify) {
 		/* The socket is the first operand without '=', else $NOTIFY_SOCKET. */
 		if (argc > 0 && !strchr(argv[0], '=')) {

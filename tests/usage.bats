@@ -208,9 +208,32 @@ run_usage() {
 
 @test "options end at the first operand, and PARTs may begin with a dash" {
 	recv_bg -p "$sock"
-	"$FDSEND" -w 5 "$sock" -v --not-an-option
+	"$FDSEND" -w 5 "$sock" -x --not-an-option - -vv --open-file
 	recv_wait
-	[ "$(cat out)" = '-v--not-an-option' ]
+	[ "$(cat out)" = '-x--not-an-option--vv--open-file' ]
+}
+
+@test "fdsend refuses a PART that is one of its options, with a hint to use --" {
+	run_usage "$FDSEND" "$sock" -o /etc/hostname hello
+	[ "$stderr" = "fdsend: -o is an option; put it before SOCKET (or -- before SOCKET to send it as a PART)" ]
+	[ ! -e "$sock" ]
+}
+
+@test "fdsend refuses a PART that is a long option, alone or with =value" {
+	run_usage "$FDSEND" "$sock" hello --verbose
+	[ "$stderr" = "fdsend: --verbose is an option; put it before SOCKET (or -- before SOCKET to send it as a PART)" ]
+	run_usage "$FDSEND" "$sock" --open=/etc/hostname
+	[ "$stderr" = "fdsend: --open=/etc/hostname is an option; put it before SOCKET (or -- before SOCKET to send it as a PART)" ]
+	run_usage "$FDSEND" --notify "$sock" READY=1 --fd=3
+	[ "$stderr" = "fdsend: --fd=3 is an option; put it before SOCKET (or -- before SOCKET to send it as a PART)" ]
+}
+
+@test "after -- before SOCKET, PARTs that look like options are sent as they are" {
+	recv_bg -p "$sock"
+	"$FDSEND" -w 5 -- "$sock" -o /etc/hostname --verbose=1
+	recv_wait
+	[ "$rstatus" -eq 0 ]
+	[ "$(cat out)" = '-o/etc/hostname--verbose=1' ]
 }
 
 @test "-- ends the options" {

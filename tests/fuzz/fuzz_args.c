@@ -299,7 +299,7 @@ check_options(const char *s)
 		{ NULL, 0, 0 },
 	};
 	char *copy = strdup(s), *argv[64], *w, *save = NULL;
-	struct arg_scan scan = { 0, argv, 1, NULL, NULL, NULL, 0, "" };
+	struct arg_scan scan = { 0, argv, 1, NULL, NULL, NULL, 0, "", 0 };
 	int c, rounds = 0;
 
 	CHECK(copy);
@@ -324,6 +324,9 @@ check_options(const char *s)
 		CHECK(!o->has_value == !scan.value);
 	}
 	CHECK(scan.ind >= 1 && scan.ind <= scan.argc);
+	/* An operand that reads as an option has the form of one. */
+	for (c = scan.ind; c < scan.argc; c++)
+		CHECK(!arg_is_option(argv[c], table) || argv[c][0] == '-');
 	free(copy);
 }
 
