@@ -193,6 +193,16 @@ fdp_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* connect() answers ECONNREFUSED for a file that is not a socket, as for
+ * a socket that nobody listens on: only the first may go away by waiting. */
+static int
+not_a_socket(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISSOCK(st.st_mode);
+}
+
 int
 fdp_connect(const struct fdp_addr *a, int *type, int wait_ms, int timeout_ms)
 {
@@ -208,6 +218,10 @@ fdp_connect(const struct fdp_addr *a, int *type, int wait_ms, int timeout_ms)
 
 		if (s >= 0)
 			return s;
+		if (errno == ECONNREFUSED && !a->abstract && not_a_socket(a->sun.sun_path)) {
+			errno = ENOTSOCK;
+			return -1;
+		}
 		if ((errno != ENOENT && errno != ECONNREFUSED) || wait_ms == 0)
 			return -1;
 		/* The clock starts at the first failure: no cost without -w. */

@@ -60,6 +60,21 @@ arg_seconds(const char *s, int *ms)
 	return 0;
 }
 
+const char *
+arg_ms_show(int ms)
+{
+	static char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d.%03d", ms / 1000, ms % 1000);
+
+	/* "1.500" reads better as "1.5", and "2.000" as "2". */
+	while (buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (buf[n - 1] == '.')
+		buf[--n] = '\0';
+	snprintf(buf + n, sizeof(buf) - (size_t)n, " second%s", ms == 1000 ? "" : "s");
+	return buf;
+}
+
 int
 arg_size(const char *s, size_t max, size_t *out)
 {

@@ -13,6 +13,9 @@ int arg_uint(const char *s, unsigned long max, unsigned long *out);
 /* SECONDS with decimals ("2", "0.25") to milliseconds, rounded up. */
 int arg_seconds(const char *s, int *ms);
 
+/* ms as a message says it: "1 second", "0.25 seconds". In a static buffer. */
+const char *arg_ms_show(int ms);
+
 /* BYTES: decimal, with an optional K, M or G suffix (powers of 1024),
  * from 1 to max. */
 int arg_size(const char *s, size_t max, size_t *out);

@@ -48,6 +48,7 @@ int fdp_wait(int fd, short events, int timeout_ms);
  * Connect to a. *type is SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM, or 0 to
  * try them in that order; it is set to the type that connected. While the
  * socket is missing or refusing, retry for up to wait_ms (0: try once).
+ * A path that is there but is not a socket fails at once with ENOTSOCK.
  * For fd:N, N itself is returned after checking it is a socket of *type.
  */
 int fdp_connect(const struct fdp_addr *a, int *type, int wait_ms, int timeout_ms);

@@ -406,6 +406,38 @@ read_input(const char *file, struct out *m)
 		close(fd);
 }
 
+/* -e: say what is wrong with the escape at bad, in part p. */
+static void
+bad_escape(const char *p, const char *bad)
+{
+	char esc[40];
+	size_t n = 2, i, k = 0;
+
+	if (bad[1] == '\0')
+		errx(2, "-e: %s: a backslash at the end escapes nothing", arg_show(p));
+	if (bad[1] == 'x')
+		n += bad[2] != '\0' ? 1 + (bad[3] != '\0') : 0;
+	else
+		/* A character of several bytes is shown whole. */
+		while (n < 6 && ((unsigned char)bad[n] & 0xc0) == 0x80)
+			n++;
+	/* The escape as typed, on one line (arg_show's buffer holds p). */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)bad[i];
+
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)snprintf(esc + k, sizeof(esc) - k, "\\x%02x", c);
+		else
+			esc[k++] = (char)c;
+	}
+	esc[k] = '\0';
+	if (bad[1] == 'x')
+		errx(2, "-e: %s: malformed escape '%s' (\\xHH takes two hex digits)",
+		    arg_show(p), esc);
+	errx(2, "-e: %s: unknown escape '%s' (known: \\\\ \\n \\t \\r \\0 \\xHH)",
+	    arg_show(p), esc);
+}
+
 /* The message: the PARTs in order (KEY=VALUE lines under --notify), then
  * each -i FILE. */
 static void
@@ -422,15 +454,7 @@ build_message(struct opts *o, struct out *m)
 		if (!o->escapes) {
 			memcpy(room(m, n), p, n);
 		} else if (arg_unescape(p, room(m, n), &n, &bad) < 0) {
-			char esc[5];
-			size_t k;
-
-			/* Show the escape as typed, up to four bytes. */
-			snprintf(esc, sizeof(esc), "%.4s", bad);
-			for (k = 0; esc[k]; k++)
-				if ((unsigned char)esc[k] < 0x20 || esc[k] == 0x7f)
-					esc[k] = '?';
-			errx(2, "-e: %s: unknown escape '%s'", arg_show(p), esc);
+			bad_escape(p, bad);
 		}
 		m->len += n;
 	}
@@ -611,6 +635,17 @@ verbose(const struct out *m, int sock, int type)
 	report_human(stderr, &r);
 }
 
+/* --notify -v: each datagram as it went. A datagram socket has no peer to
+ * name; the descriptors' names are in the text. */
+static void
+verbose_datagram(void *arg, const char *text, size_t len, const int *fds, size_t nfds)
+{
+	struct report r = { .data = text, .len = len, .fds = fds, .nfds = nfds, .comm = "" };
+
+	(void)arg;
+	report_human(stderr, &r);
+}
+
 /* What no socket of this type can carry is a usage error: nothing is sent. */
 static void
 check_type(const struct opts *o, const struct out *m, int type)
@@ -650,8 +685,10 @@ wait_delivered(const struct opts *o, const char *who, int sock)
 static int
 deliver(const struct opts *o, const struct out *m, int sock, int type, const char *who)
 {
+	notify_sent_fn *sent = o->verbose ? verbose_datagram : NULL;
 	int r = o->notify ?
-	    notify_send(sock, m->fds, m->names, m->nfds, m->data, m->len, o->timeout_ms) :
+	    notify_send(sock, m->fds, m->names, m->nfds, m->data, m->len, o->timeout_ms,
+	    sent, NULL) :
 	    fdp_send(sock, type, m->data, m->len, m->fds, m->nfds, o->timeout_ms);
 
 	if (r < 0) {
@@ -673,18 +710,16 @@ deliver(const struct opts *o, const struct out *m, int sock, int type, const cha
 	/* systemd finds a sender's unit by its pid: exiting before it has
 	 * read the datagrams would lose them. */
 	if (o->notify && !o->no_barrier &&
-	    notify_barrier(sock, o->timeout_ms >= 0 ? o->timeout_ms : NOTIFY_BARRIER_MS) < 0) {
+	    notify_barrier(sock, o->timeout_ms >= 0 ? o->timeout_ms : NOTIFY_BARRIER_MS,
+	    sent, NULL) < 0) {
 		if (errno != ETIMEDOUT)
 			return complain(o, who, "barrier");
-		if (o->timeout_arg)
-			warnx("%s: the manager did not answer BARRIER=1 within %s seconds "
-			    "(--no-barrier does not wait)", who, o->timeout_arg);
-		else
-			warnx("%s: the manager did not answer BARRIER=1 within %d seconds "
-			    "(--no-barrier does not wait)", who, NOTIFY_BARRIER_MS / 1000);
+		warnx("%s: the manager did not answer BARRIER=1 within %s (--no-barrier does "
+		    "not wait)", who, o->timeout_arg ? proc_seconds(o->timeout_arg) :
+		    arg_ms_show(NOTIFY_BARRIER_MS));
 		return -1;
 	}
-	if (o->verbose)
+	if (o->verbose && !o->notify)
 		verbose(m, sock, type);
 	/* A datagram is delivered once queued: there is no one to ask. */
 	if (type == SOCK_DGRAM)
@@ -748,8 +783,13 @@ send_once(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 	if (sock < 0) {
 		if (errno == ENOTSOCK)
 			errx(1, "%s: not a socket", o->name);
+		if (errno == EBADF && a->fd >= 0)
+			errx(1, "%s: not an open descriptor", o->name);
 		if (errno == EPROTOTYPE && o->type)
 			errx(1, "%s: not a %s socket", o->name, fdp_type_name(o->type));
+		if (o->wait_ms > 0 && (errno == ENOENT || errno == ECONNREFUSED))
+			errx(1, "%s: connect: %s (after waiting %s)", o->name, strerror(errno),
+			    arg_ms_show(o->wait_ms));
 		return complain(o, o->name, "connect");
 	}
 	if (a->fd >= 0 && getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)

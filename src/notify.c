@@ -21,7 +21,8 @@ same_name(const char *a, const char *b)
 
 /* One name's descriptors, FDP_MAX_FDS to a datagram. */
 static int
-send_group(int sock, const int *group, size_t n, const char *name, int timeout_ms)
+send_group(int sock, const int *group, size_t n, const char *name, int timeout_ms,
+    notify_sent_fn *sent, void *arg)
 {
 	size_t off, hl = name ? strlen(name) : 0;
 	char *head = malloc(sizeof("FDSTORE=1\nFDNAME=") + hl);
@@ -38,6 +39,8 @@ send_group(int sock, const int *group, size_t n, const char *name, int timeout_m
 		size_t k = n - off < FDP_MAX_FDS ? n - off : FDP_MAX_FDS;
 
 		r = fdp_send(sock, SOCK_DGRAM, head, strlen(head), group + off, k, timeout_ms);
+		if (r == 0 && sent)
+			sent(arg, head, strlen(head), group + off, k);
 	}
 	free(head);
 	return r;
@@ -45,7 +48,7 @@ send_group(int sock, const int *group, size_t n, const char *name, int timeout_m
 
 int
 notify_send(int sock, const int *fds, char *const *names, size_t nfds,
-    const char *text, size_t len, int timeout_ms)
+    const char *text, size_t len, int timeout_ms, notify_sent_fn *sent, void *arg)
 {
 	int *group = malloc((nfds ? nfds : 1) * sizeof(int));
 	size_t i, j, k;
@@ -65,16 +68,19 @@ notify_send(int sock, const int *fds, char *const *names, size_t nfds,
 		for (j = i, k = 0; j < nfds; j++)
 			if (same_name(names ? names[j] : NULL, name))
 				group[k++] = fds[j];
-		r = send_group(sock, group, k, name, timeout_ms);
+		r = send_group(sock, group, k, name, timeout_ms, sent, arg);
 	}
 	free(group);
-	if (r == 0 && (len > 0 || nfds == 0))
+	if (r == 0 && (len > 0 || nfds == 0)) {
 		r = fdp_send(sock, SOCK_DGRAM, text, len, NULL, 0, timeout_ms);
+		if (r == 0 && sent)
+			sent(arg, text, len, NULL, 0);
+	}
 	return r;
 }
 
 int
-notify_barrier(int sock, int timeout_ms)
+notify_barrier(int sock, int timeout_ms, notify_sent_fn *sent, void *arg)
 {
 	static const char barrier[] = "BARRIER=1";
 	int p[2], r;
@@ -82,6 +88,8 @@ notify_barrier(int sock, int timeout_ms)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	r = fdp_send(sock, SOCK_DGRAM, barrier, sizeof(barrier) - 1, &p[1], 1, timeout_ms);
+	if (r == 0 && sent)
+		sent(arg, barrier, sizeof(barrier) - 1, &p[1], 1);
 	/* From here the manager holds the only write end. */
 	close(p[1]);
 	if (r < 0 && errno == ECONNREFUSED) {

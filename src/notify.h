@@ -7,24 +7,30 @@
 
 #include <stddef.h>
 
+/* Told of each datagram once it has gone, with what it carried (-v). */
+typedef void notify_sent_fn(void *arg, const char *text, size_t len, const int *fds,
+    size_t nfds);
+
 /*
  * Send fds to a connected dgram socket: one datagram "FDSTORE=1\nFDNAME=N"
  * per distinct name, in the order names first appear (FDNAME left out for
  * descriptors without a name), then text (KEY=VALUE lines) in a last
  * datagram of its own, so that a READY=1 there follows every FDSTORE=1.
- * With no descriptors, text goes alone.
+ * With no descriptors, text goes alone. sent, unless NULL, is called after
+ * each datagram.
  */
 int notify_send(int sock, const int *fds, char *const *names, size_t nfds,
-    const char *text, size_t len, int timeout_ms);
+    const char *text, size_t len, int timeout_ms, notify_sent_fn *sent, void *arg);
 
 /*
  * Wait until the manager has handled every datagram sent before, as
  * sd_notify_barrier(3) does: BARRIER=1 goes with the write end of a new
  * pipe, and the manager answers by closing it. Returns 0 once it has, or
  * once the manager's socket is gone (nothing is left to wait for); -1 with
- * ETIMEDOUT when no answer came within timeout_ms.
+ * ETIMEDOUT when no answer came within timeout_ms. sent is called as by
+ * notify_send.
  */
-int notify_barrier(int sock, int timeout_ms);
+int notify_barrier(int sock, int timeout_ms, notify_sent_fn *sent, void *arg);
 
 /* How long fdsend waits for that answer without -T, as systemd-notify does. */
 #define NOTIFY_BARRIER_MS 5000

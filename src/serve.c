@@ -191,6 +191,11 @@ connect_server(struct serve *s)
 	if (fd < 0) {
 		if (errno == ETIMEDOUT && s->timeout_arg)
 			warnx("%s: connect: timed out after %s", s->name, proc_seconds(s->timeout_arg));
+		else if (errno == ENOTSOCK)
+			warnx("%s: not a socket", s->name);
+		else if (s->wait_ms > 0 && (errno == ENOENT || errno == ECONNREFUSED))
+			warnx("%s: connect: %s (after waiting %s)", s->name, strerror(errno),
+			    arg_ms_show(s->wait_ms));
 		else
 			warnx("%s: connect: %s", s->name, strerror(errno));
 		return -1;

@@ -30,6 +30,26 @@ for line in open("out"):
 	[ "${#lines[@]}" -eq 4 ]
 }
 
+@test "fdsend -v --notify describes each datagram it sent, in order, the barrier's too" {
+	# -n 0: fdrecv is still there to answer the barrier.
+	recv_bg --notify -n 0 -p "$sock"
+	echo config >c.txt
+	"$FDSEND" -v -w 5 --notify -f 5=config -f 6=log "$sock" READY=1 5<c.txt 6>>l.txt 2>verr
+	run -0 cat verr
+	[ "${lines[0]}" = 'peer: unknown' ]
+	[ "${lines[1]}" = 'message: "FDSTORE=1\nFDNAME=config" (23 bytes)' ]
+	[ "${lines[2]}" = "fd 5 [0]: file $BATS_TEST_TMPDIR/c.txt, r, offset 0, size 7" ]
+	[ "${lines[3]}" = 'peer: unknown' ]
+	[ "${lines[4]}" = 'message: "FDSTORE=1\nFDNAME=log" (20 bytes)' ]
+	[ "${lines[5]}" = "fd 6 [0]: file $BATS_TEST_TMPDIR/l.txt, w, append, offset 0, size 0" ]
+	[ "${lines[6]}" = 'peer: unknown' ]
+	[ "${lines[7]}" = 'message: "READY=1" (7 bytes)' ]
+	[ "${lines[8]}" = 'peer: unknown' ]
+	[ "${lines[9]}" = 'message: "BARRIER=1" (9 bytes)' ]
+	[[ ${lines[10]} =~ ^fd\ [0-9]+\ \[0\]:\ pipe\ pipe:\[[0-9]+\],\ w$ ]]
+	[ "${#lines[@]}" -eq 11 ]
+}
+
 @test "with no descriptors one datagram carries the lines" {
 	recv_bg --notify -p "$sock"
 	"$FDSEND" -w 5 --notify "$sock" STATUS=starting READY=1

@@ -246,10 +246,10 @@ print(len(paths))'
 	[ "$stderr" = "fdsend: $sock: connect: No such file or directory" ]
 }
 
-@test "-w gives up after its time with the last error" {
+@test "-w gives up after its time with the last error, saying how long it waited" {
 	start=$SECONDS
 	run -1 --separate-stderr "$FDSEND" -w 0.3 "$sock" x
-	[ "$stderr" = "fdsend: $sock: connect: No such file or directory" ]
+	[ "$stderr" = "fdsend: $sock: connect: No such file or directory (after waiting 0.3 seconds)" ]
 	[ $((SECONDS - start)) -lt 5 ]
 }
 
