@@ -43,6 +43,8 @@ HEADERS = src/fdpass.h src/args.h src/ids.h src/describe.h src/report.h src/proc
 	src/notify.h src/cat.h src/handoff.h src/serve.h src/pidsrc.h src/compat.h src/out.h
 
 BATS = bats
+MANDOC = mandoc
+INSTALL = install
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 all: $(O)/fdsend $(O)/fdrecv
@@ -57,7 +59,13 @@ $(O)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(O)/obj
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Say what is missing rather than fail on it: without mandoc the man page
+# tests skip; without bats nothing runs.
 check: all
+	@command -v $(MANDOC) >/dev/null 2>&1 || echo "make check: $(MANDOC) is not" \
+		"installed: the man page tests are skipped (Debian: apt-get install mandoc)" >&2
+	@command -v $(BATS) >/dev/null 2>&1 || { echo "make check: $(BATS) is not" \
+		"installed (Debian: apt-get install bats)" >&2; exit 1; }
 	FDSEND=$(O)/fdsend FDRECV=$(O)/fdrecv $(BATS) tests
 
 # systemd as PID 1 of a container (systemd-nspawn, on this machine's own
@@ -146,12 +154,14 @@ ifdef INSTALL_STATIC
 install:
 	$(MAKE) STATIC=1 O=$(STATIC_O) install
 else
+# Explicit modes: what the umask would make of them (0700 under 077) is
+# no use to the other users.
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
-	cp $(O)/fdsend $(O)/fdrecv $(DESTDIR)$(BINDIR)/
-	cp man/fdsend.1 man/fdrecv.1 $(DESTDIR)$(MANDIR)/man1/
-	cp completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdsend
-	cp completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdrecv
+	$(INSTALL) -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(O)/fdsend $(O)/fdrecv $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 man/fdsend.1 man/fdrecv.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdsend
+	$(INSTALL) -m 644 completion/fdsend.bash $(DESTDIR)$(BASHCOMPDIR)/fdrecv
 endif
 
 uninstall:
@@ -160,7 +170,9 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/fdsend $(DESTDIR)$(BASHCOMPDIR)/fdrecv
 
 lint:
-	mandoc -Tlint -Wwarning man/fdsend.1 man/fdrecv.1
+	@command -v $(MANDOC) >/dev/null 2>&1 || { echo "make lint: $(MANDOC) is not" \
+		"installed (Debian: apt-get install mandoc)" >&2; exit 1; }
+	$(MANDOC) -Tlint -Wwarning man/fdsend.1 man/fdrecv.1
 
 clean:
 	rm -rf fdsend fdrecv obj build-sanitize build-bench $(STATIC_O) $(FUZZ_O)

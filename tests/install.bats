@@ -67,3 +67,31 @@ has_interpreter() {
 	has_interpreter "$BATS_TEST_TMPDIR/root/usr/bin/fdsend"
 	has_interpreter "$BATS_TEST_TMPDIR/root/usr/bin/fdrecv"
 }
+
+@test "make install gives the programs mode 755 and the pages 644 whatever the umask" {
+	need make
+	root=$BATS_TEST_TMPDIR/root
+	(umask 077 && make -s -C "$top" O="$(dirname "$FDSEND")" install DESTDIR="$root" PREFIX=/usr)
+	run -0 stat -c '%a %n' "$root/usr/bin/fdsend" "$root/usr/bin/fdrecv" \
+		"$root/usr/share/man/man1/fdsend.1" "$root/usr/share/man/man1/fdrecv.1" \
+		"$root/usr/share/bash-completion/completions/fdsend" "$root/usr/share" "$root/usr/bin"
+	[ "${lines[0]}" = "755 $root/usr/bin/fdsend" ]
+	[ "${lines[1]}" = "755 $root/usr/bin/fdrecv" ]
+	[ "${lines[2]}" = "644 $root/usr/share/man/man1/fdsend.1" ]
+	[ "${lines[3]}" = "644 $root/usr/share/man/man1/fdrecv.1" ]
+	[ "${lines[4]}" = "644 $root/usr/share/bash-completion/completions/fdsend" ]
+	[ "${lines[5]}" = "755 $root/usr/share" ]
+	[ "${lines[6]}" = "755 $root/usr/bin" ]
+}
+
+@test "make check and make lint say what is missing when bats and mandoc are" {
+	fresh_copy
+	fresh_make >/dev/null
+	mkdir empty
+	make=$(command -v make)
+	run -2 env -i PATH="$BATS_TEST_TMPDIR/empty" "$make" -s -C "$src" check
+	[ "${lines[0]}" = 'make check: mandoc is not installed: the man page tests are skipped (Debian: apt-get install mandoc)' ]
+	[ "${lines[1]}" = 'make check: bats is not installed (Debian: apt-get install bats)' ]
+	run -2 env -i PATH="$BATS_TEST_TMPDIR/empty" "$make" -s -C "$src" lint
+	[ "${lines[0]}" = 'make lint: mandoc is not installed (Debian: apt-get install mandoc)' ]
+}
