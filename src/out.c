@@ -107,8 +107,12 @@ int
 out_end(int status)
 {
 	/* What is still in stdio's buffer goes now, and close(2) may report
-	 * what the writes did not (NFS): either failing is a failed write. */
-	if (fclose(stdout) == EOF) {
+	 * what the writes did not (NFS): either failing is a failed write,
+	 * and so is one that failed earlier (musl's small buffer writes
+	 * while -h is being put in it). */
+	int failed = ferror(stdout);
+
+	if (fclose(stdout) == EOF || failed) {
 		if (errno == EPIPE)
 			proc_die(SIGPIPE);
 		warn("write standard output");
