@@ -367,7 +367,9 @@ listen_fds(const struct opts *o, struct out *m)
 static char *
 room(struct out *m, size_t n)
 {
-	m->data = xgrow(m->data, &m->dcap, m->len + n, 1);
+	/* One byte more: never NULL, even for an empty first PART, which
+	 * memcpy(3) would be given. */
+	m->data = xgrow(m->data, &m->dcap, m->len + n + 1, 1);
 	return m->data + m->len;
 }
 
