@@ -92,9 +92,16 @@ time.sleep(60)
 	[ "$stderr" = "fdrecv: $sock: -c needs a stream or seqpacket socket, not dgram" ]
 }
 
+# strace, with LeakSanitizer off (make check-sanitize): it cannot run under
+# ptrace.
+strace_writes() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -s 512 -o trace -e trace=write -e signal=none "$@"
+}
+
 # The write(2) calls of PROGRAM ARGS on its standard error, one a line.
 stderr_writes() {
-	strace -f -s 512 -o trace -e trace=write -e signal=none "$@" 2>/dev/null || true
+	strace_writes -f "$@" 2>/dev/null || true
 	grep -E '^[0-9]+ +write\(2, ' trace
 }
 
@@ -113,8 +120,7 @@ stderr_writes() {
 @test "a warning of a serving fdrecv goes out in one write(2)" {
 	need strace
 	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
-	strace -s 512 -o trace -e trace=write -e signal=none "$FDRECV" -n 1 --max-fds 0 -p "$sock" \
-		>out 2>err 3>&- &
+	strace_writes "$FDRECV" -n 1 --max-fds 0 -p "$sock" >out 2>err 3>&- &
 	rpid=$!
 	"$FDSEND" -w 5 -f 0 "$sock" refused </dev/null || true
 	"$FDSEND" -w 5 "$sock" taken
