@@ -181,19 +181,22 @@ allow_free(struct allow *a)
 	free(a->ids[1]);
 }
 
-static int
-push(int **v, size_t *n, size_t *cap, int fd)
+int
+arg_fdlist_push(struct arg_fdlist *l, int fd)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		int *p = realloc(*v, c * sizeof(int));
+	if (l->n == l->cap) {
+		size_t c = l->cap ? l->cap * 2 : 16;
+		int *p = l->own ? realloc(l->v, c * sizeof(int)) : malloc(c * sizeof(int));
 
 		if (!p)
 			return -1;
-		*v = p;
-		*cap = c;
+		if (!l->own && l->n)
+			memcpy(p, l->v, l->n * sizeof(int));
+		l->v = p;
+		l->cap = c;
+		l->own = 1;
 	}
-	(*v)[(*n)++] = fd;
+	l->v[l->n++] = fd;
 	return 0;
 }
 
@@ -216,10 +219,10 @@ fdnum(const char **p, int *fd)
 }
 
 int
-arg_fds(const char *s, int **v, size_t *n, size_t *cap, const char **name)
+arg_fds(const char *s, struct arg_fdlist *l, const char **name)
 {
 	const char *p = s;
-	size_t start = *n;
+	size_t start = l->n;
 
 	if (name)
 		*name = NULL;
@@ -238,7 +241,7 @@ arg_fds(const char *s, int **v, size_t *n, size_t *cap, const char **name)
 				goto bad;
 		}
 		for (; lo <= hi; lo++) {
-			if (push(v, n, cap, lo) < 0)
+			if (arg_fdlist_push(l, lo) < 0)
 				goto bad;
 			if (lo == INT_MAX)
 				break;
@@ -256,7 +259,7 @@ arg_fds(const char *s, int **v, size_t *n, size_t *cap, const char **name)
 		goto bad;
 	}
 bad:
-	*n = start;
+	l->n = start;
 	return -1;
 }
 
@@ -460,13 +463,28 @@ arg_error(const struct arg_scan *s, int code)
 	return buf;
 }
 
+/* arg_show writes this much of a string, then "...". */
+#define SHOW_MAX 2040
+
+int
+arg_shows_as_is(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= SHOW_MAX)
+			return 0;
+	return 1;
+}
+
 const char *
 arg_show(const char *s)
 {
-	static char buf[2048];
+	/* Room for an escape (4 bytes) past the last place, and "...". */
+	static char buf[SHOW_MAX + 8];
 	size_t k = 0;
 
-	for (; *s && k + 8 < sizeof(buf); s++) {
+	for (; *s && k < SHOW_MAX; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c < 0x20 || c == 0x7f)

@@ -46,11 +46,25 @@ int allow_match(const struct allow *a, int known, unsigned uid, unsigned gid);
 void allow_free(struct allow *a);
 
 /*
- * Descriptor numbers: "N", "N-M", or a comma-separated list of those,
- * followed by "=NAME" when name is not NULL. The numbers are
- * appended to *v (of *n, capacity *cap); *name points into s, or is NULL.
+ * A growing list of descriptor numbers. It may start in storage of the
+ * caller's (v, of cap ints, own 0), and moves to allocated memory (own 1)
+ * only once it outgrows that: a short list costs no malloc.
  */
-int arg_fds(const char *s, int **v, size_t *n, size_t *cap, const char **name);
+struct arg_fdlist {
+	int *v;
+	size_t n, cap;
+	int own;
+};
+
+/* Append one number; -1 when there is no memory. */
+int arg_fdlist_push(struct arg_fdlist *l, int fd);
+
+/*
+ * Descriptor numbers: "N", "N-M", or a comma-separated list of those,
+ * followed by "=NAME" when name is not NULL. The numbers are appended to
+ * l; *name points into s, or is NULL. On failure l is as it was.
+ */
+int arg_fds(const char *s, struct arg_fdlist *l, const char **name);
 
 /*
  * Interpret \\ \n \t \r \0 \xHH in s, writing at most strlen(s) bytes to
@@ -121,5 +135,8 @@ const char *arg_error(const struct arg_scan *s, int code);
  * and cut short with "..." past about 2000 bytes. In a static buffer.
  */
 const char *arg_show(const char *s);
+
+/* Whether arg_show(s) would be s as it is (nothing to escape or cut). */
+int arg_shows_as_is(const char *s);
 
 #endif

@@ -157,13 +157,14 @@ add_id(struct allow *a, const char *arg, int group)
 static void
 parse_at(struct opts *o, const char *arg)
 {
-	size_t cap = 0, i, j;
+	struct arg_fdlist l = { 0 };
+	size_t i, j;
 
-	free(o->at);
-	o->at = NULL;
-	o->nat = 0;
-	if (arg_fds(arg, &o->at, &o->nat, &cap, NULL) < 0)
+	if (arg_fds(arg, &l, NULL) < 0)
 		errx(2, "--at %s: not a list of descriptor numbers", arg_show(arg));
+	free(o->at);
+	o->at = l.v;
+	o->nat = l.n;
 	for (i = 0; i < o->nat; i++)
 		for (j = 0; j < i; j++)
 			if (o->at[i] == o->at[j])

@@ -93,8 +93,8 @@ struct named {
 };
 
 struct opts {
-	int *fds;               /* -f numbers and placeholders, in order */
-	size_t nfds, fdcap;
+	struct arg_fdlist fds;  /* -f numbers and placeholders, in order */
+	int fdbuf[16];          /* where a short list of them stays */
 	const char **opens;     /* -o paths, in order */
 	size_t nopens;
 	struct named *named;
@@ -123,6 +123,7 @@ struct out {
 	int *fds;
 	char **names;           /* with --notify: a name or NULL for each */
 	size_t nfds, cap;
+	int fds_own;            /* fds was allocated here */
 	int named;
 	char *namebuf;          /* LISTEN_FDNAMES, which names point into */
 };
@@ -137,24 +138,24 @@ usage(void)
 static void
 parse_fd_option(struct opts *o, const char *arg)
 {
-	size_t from = o->nfds;
+	size_t from = o->fds.n;
 	const char *name;
 
-	if (arg_fds(arg, &o->fds, &o->nfds, &o->fdcap, &name) < 0)
+	if (arg_fds(arg, &o->fds, &name) < 0)
 		errx(2, "-f %s: not a descriptor number, range or list", arg_show(arg));
 	if (!name)
 		return;
 	if (!arg_fdname_ok(name, strlen(name)))
 		errx(2, "-f %s: a name is 1 to 255 printable characters without ':'", arg_show(arg));
 	o->named = xrealloc(o->named, o->nnamed + 1, sizeof(*o->named));
-	o->named[o->nnamed++] = (struct named){ from, o->nfds - from, name };
+	o->named[o->nnamed++] = (struct named){ from, o->fds.n - from, name };
 }
 
 static void
 add_placeholder(struct opts *o, int which)
 {
-	o->fds = xgrow(o->fds, &o->fdcap, o->nfds + 1, sizeof(int));
-	o->fds[o->nfds++] = which;
+	if (arg_fdlist_push(&o->fds, which) < 0)
+		err(1, "out of memory");
 }
 
 static void
@@ -168,6 +169,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->count = 1;
 	o->mode = -1;
 	o->max_size = FDP_MAX_SIZE;
+	o->fds = (struct arg_fdlist){ o->fdbuf, 0, sizeof(o->fdbuf) / sizeof(o->fdbuf[0]), 0 };
 	while ((c = arg_next(&scan, options)) != ARG_END) {
 		switch (c) {
 		case 'f':
@@ -283,8 +285,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	o->parts = argv;
 	o->nparts = (size_t)argc;
-	o->name = strdup(arg_show(o->socket));
-	if (!o->name)
+	/* Most names need no escaping to be shown: no copy then. */
+	o->name = o->socket;
+	if (!arg_shows_as_is(o->socket) && !(o->name = strdup(arg_show(o->socket))))
 		err(1, "out of memory");
 
 	if (o->count_set && !o->listen)
@@ -304,7 +307,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		errx(2, "-%c needs a stream or seqpacket socket, not dgram", o->listen ? 'l' : 'r');
 	if (!o->notify && o->nnamed)
 		errx(2, "-f %d=%s: descriptor names travel only with --notify",
-		    o->fds[o->named[0].from], arg_show(o->named[0].name));
+		    o->fds.v[o->named[0].from], arg_show(o->named[0].name));
 }
 
 /* Append a descriptor to the message, with its name under --notify. */
@@ -312,6 +315,7 @@ static void
 add_fd(const struct opts *o, struct out *m, int fd, const char *name)
 {
 	m->fds = xgrow(m->fds, &m->cap, m->nfds + 1, sizeof(int));
+	m->fds_own = 1;
 	if (o->notify) {
 		m->names = xrealloc(m->names, m->cap, sizeof(char *));
 		m->names[m->nfds] = (char *)name;
@@ -447,6 +451,12 @@ build_message(struct opts *o, struct out *m)
 {
 	size_t i;
 
+	/* One PART as it is: nothing to copy. */
+	if (o->nparts == 1 && !o->escapes && !o->ninputs && !o->notify) {
+		m->data = o->parts[0];
+		m->len = strlen(m->data);
+		return;
+	}
 	for (i = 0; i < o->nparts; i++) {
 		const char *p = o->parts[i], *bad;
 		size_t n = strlen(p);
@@ -491,19 +501,20 @@ gather_fds(struct opts *o, struct out *m)
 	long bad;
 
 	/* Without --listen-fds or names to carry, the numbers are the list. */
-	for (i = 0; i < o->nfds && o->fds[i] != FD_LISTEN; i++)
+	for (i = 0; i < o->fds.n && o->fds.v[i] != FD_LISTEN; i++)
 		;
-	if (!o->notify && i == o->nfds) {
-		m->fds = o->fds;
-		m->nfds = o->nfds;
-		m->cap = o->fdcap;
-		o->fds = NULL;
+	if (!o->notify && i == o->fds.n) {
+		m->fds = o->fds.v;
+		m->nfds = o->fds.n;
+		m->cap = o->fds.cap;
+		m->fds_own = o->fds.own;
+		o->fds.own = 0;
 	} else {
-		for (i = 0; i < o->nfds; i++) {
-			if (o->fds[i] == FD_LISTEN)
+		for (i = 0; i < o->fds.n; i++) {
+			if (o->fds.v[i] == FD_LISTEN)
 				listen_fds(o, m);
 			else
-				add_fd(o, m, o->fds[i], name_of(o, i));
+				add_fd(o, m, o->fds.v[i], name_of(o, i));
 		}
 	}
 	/* poll(2) skips the negative placeholders of -o. */
@@ -843,15 +854,19 @@ main(int argc, char **argv)
 		    "files; nothing sent", o.name, m.nfds, inflight);
 
 	status = o.listen ? serve(&o, &a, &m) : send_once(&o, &a, &m) < 0;
-	free(o.fds);
+	if (o.fds.own)
+		free(o.fds.v);
 	free(o.opens);
 	free(o.named);
 	free(o.inputs);
-	free(m.data);
-	free(m.fds);
+	if (m.dcap)
+		free(m.data);
+	if (m.fds_own)
+		free(m.fds);
 	free(m.names);
 	free(m.namebuf);
 	allow_free(&o.allow);
-	free((char *)o.name);
+	if (o.name != o.socket)
+		free((char *)o.name);
 	return out_end(status);
 }

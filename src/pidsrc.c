@@ -45,8 +45,15 @@ pidsrc_parse(const char *text, struct pidsrc *s)
 	if (arg_uint(num, 0x7fffffff, &v) < 0 || v == 0)
 		goto bad;
 	s->pid = (pid_t)v;
-	if (colon && arg_fds(colon + 1, &s->want, &s->nwant, &s->wantcap, NULL) < 0)
-		goto bad;
+	if (colon) {
+		struct arg_fdlist l = { 0 };
+
+		if (arg_fds(colon + 1, &l, NULL) < 0)
+			goto bad;
+		s->want = l.v;
+		s->nwant = l.n;
+		s->wantcap = l.cap;
+	}
 	return 1;
 bad:
 	pidsrc_free(s);

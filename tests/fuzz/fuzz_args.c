@@ -174,19 +174,22 @@ static void
 check_fds(const char *s, int want_name)
 {
 	const char *name = (const char *)1; /* must be overwritten */
-	int *v = NULL;
-	size_t n = 0, cap = 0, i;
+	/* Caller storage of two: any longer list moves to the heap. */
+	int small[2];
+	struct arg_fdlist l = { small, 0, 2, 0 };
+	size_t i;
 
 	/* Something already in the list must survive, success or not. */
-	CHECK(arg_fds("7", &v, &n, &cap, NULL) == 0 && n == 1);
-	if (arg_fds(s, &v, &n, &cap, want_name ? &name : NULL) < 0) {
-		CHECK(n == 1);
+	CHECK(arg_fds("7", &l, NULL) == 0 && l.n == 1 && !l.own);
+	if (arg_fds(s, &l, want_name ? &name : NULL) < 0) {
+		CHECK(l.n == 1);
 		if (want_name)
 			CHECK(name == NULL);
 	} else {
-		CHECK(n > 1 && n <= cap);
-		for (i = 1; i < n; i++)
-			CHECK(v[i] >= 0);
+		CHECK(l.n > 1 && l.n <= l.cap);
+		CHECK(l.own == (l.n > 2));
+		for (i = 1; i < l.n; i++)
+			CHECK(l.v[i] >= 0);
 		if (want_name && name) {
 			/* NAME is what follows the first '=' of s. */
 			CHECK(name > s && name <= s + strlen(s) && name[-1] == '=');
@@ -195,8 +198,9 @@ check_fds(const char *s, int want_name)
 			CHECK(strchr(s, '=') == NULL);
 		}
 	}
-	CHECK(v[0] == 7);
-	free(v);
+	CHECK(l.v[0] == 7);
+	if (l.own)
+		free(l.v);
 }
 
 static int
