@@ -36,10 +36,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) $(MODE_
 	$(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(MODE_LDFLAGS)
 
-CORE = addr.o msg.o args.o ids.o describe.o report.o proc.o notify.o out.o
+CORE = addr.o bind.o names.o msg.o args.o ids.o describe.o report.o proc.o notify.o out.o
 FDSEND_OBJS = fdsend.o $(CORE)
 FDRECV_OBJS = fdrecv.o serve.o cat.o handoff.o pidsrc.o $(CORE)
-HEADERS = src/fdpass.h src/args.h src/ids.h src/describe.h src/report.h src/proc.h \
+HEADERS = src/fdpass.h src/bind.h src/args.h src/ids.h src/describe.h src/report.h src/proc.h \
 	src/notify.h src/cat.h src/handoff.h src/serve.h src/pidsrc.h src/compat.h src/out.h
 
 BATS = bats
@@ -93,7 +93,7 @@ FUZZ_O = build-fuzz
 FUZZ_SECONDS = 30
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARNINGS) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRC = src/args.c src/ids.c src/addr.c src/msg.c
+FUZZ_SRC = src/args.c src/ids.c src/addr.c src/bind.c src/msg.c src/names.c
 FUZZERS = fuzz_args fuzz_recv
 
 $(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_SRC) $(HEADERS) Makefile

@@ -108,6 +108,9 @@ struct fdp_msg {
 	gid_t gid;
 	size_t closed;          /* after a failure: descriptors that did arrive, and were closed */
 	int ended;              /* how a stream message ended, when its receiver looked */
+	const char *nonce;      /* set by the receiver: take off a names trailer
+	                         * carrying this nonce (see FDP_GREETING) */
+	char *names;            /* then: its names, NUL-terminated in data, or NULL */
 };
 
 /* How a stream message ended: with shutdown(2), the sender still there,
@@ -126,8 +129,10 @@ enum {
 };
 /*
  * or -1 with errno: EBADMSG when the kernel dropped descriptors
- * (MSG_CTRUNC), EMSGSIZE for a message longer than max, or the error of
- * recvmsg. On failure every descriptor that arrived is closed (m->closed
+ * (MSG_CTRUNC), EMSGSIZE for a message longer than max, EPROTO for a names
+ * trailer with m->nonce that does not name every descriptor, or the error
+ * of recvmsg. A stream whose sender closed with something of ours unread
+ * (ECONNRESET) ends there, as if it had closed cleanly. On failure every descriptor that arrived is closed (m->closed
  * says how many) and none is left in m. Start a message with m cleared
  * (fdp_msg_clear).
  */
@@ -167,6 +172,58 @@ int fdp_refused(int sock, char *why, size_t size);
  * no limit). Anything else the receiver sends is read and dropped.
  */
 int fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size);
+
+/*
+ * Descriptor names on a stream connection, from fdsend to fdrecv, without
+ * changing what any other peer receives.
+ *
+ * fdrecv writes a greeting on every stream connection before it reads
+ * anything: a NUL, "fdrecv names ", its nonce (16 lowercase hex digits,
+ * random, one per process) and a newline. A sender with names to give
+ * sends its message, then waits for one of two things: the greeting, or
+ * its whole message read without one, which means the receiver is not
+ * fdrecv (the greeting is queued before fdrecv's first read). After the
+ * greeting it ends the message with a names trailer: a NUL, "fdnames ",
+ * the nonce, a space, the names of the descriptors in order separated by
+ * ':' (empty for one without a name), and a newline. fdrecv takes off a
+ * trailer only at the end of the stream and only with its own nonce, so
+ * that no other sender's message is ever taken for one.
+ */
+#define FDP_NONCE_LEN 16
+#define FDP_GREETING "\0fdrecv names "
+#define FDP_GREETING_LEN 14     /* before the nonce */
+#define FDP_GREETING_SIZE (FDP_GREETING_LEN + FDP_NONCE_LEN + 1)
+#define FDP_NAMES "\0fdnames "
+#define FDP_NAMES_LEN 9
+
+/* A new nonce, from getrandom(2), as a string. */
+int fdp_nonce(char nonce[FDP_NONCE_LEN + 1]);
+
+/* Write the greeting without waiting; a peer that is gone is ignored. */
+void fdp_greet(int sock, const char *nonce);
+
+/* FDP_GREETING_SIZE when data (of len bytes) begins with a greeting, else 0. */
+size_t fdp_greeting(const char *data, size_t len);
+
+/*
+ * After a whole message on a stream connection: wait (at most timeout_ms;
+ * -1: no limit) for the greeting, then send the names trailer (names[i]
+ * NULL for a descriptor without one). Returns 1 when the names were sent,
+ * 0 when the receiver read the message without a greeting, or spoke first
+ * of something else: nothing sent. Fails with ETIMEDOUT, or ECONNRESET
+ * when the receiver closed with the message unread.
+ */
+int fdp_send_names(int sock, char *const *names, size_t nfds, int timeout_ms);
+
+/* At the end of a stream message: take off a names trailer with m's
+ * nonce, if there is one (m->names then points at its names). */
+int fdp_names_take(struct fdp_msg *m);
+
+/*
+ * m's names, one per descriptor (NULL for one without a name), in *out,
+ * pointing into m's buffer; *out is NULL when none came. -1: no memory.
+ */
+int fdp_msg_names(struct fdp_msg *m, char ***out);
 
 /* Close m's descriptors and empty it, keeping its buffers for the next one. */
 void fdp_msg_clear(struct fdp_msg *m);

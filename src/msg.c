@@ -213,6 +213,7 @@ fdp_msg_clear(struct fdp_msg *m)
 	m->has_cred = 0;
 	m->closed = 0;
 	m->ended = FDP_ENDED_UNKNOWN;
+	m->names = NULL;
 }
 
 void
@@ -421,6 +422,11 @@ fdp_recv_step(int sock, int type, struct fdp_msg *m, size_t max)
 		if (max < SIZE_MAX && room > max - m->len + 1)
 			room = max - m->len + 1;
 		r = read_once(sock, 1, m, room);
+		/* A sender that closes with fdrecv's greeting unread makes the
+		 * kernel answer ECONNRESET once, after the last of its bytes:
+		 * the end of its message, which it closed, as any other. */
+		if (r < 0 && errno == ECONNRESET)
+			r = 0;
 		if (r < 0)
 			return errno == EAGAIN ? FDP_AGAIN : fail(m, errno);
 		if (m->len > max)
@@ -429,6 +435,8 @@ fdp_recv_step(int sock, int type, struct fdp_msg *m, size_t max)
 		if (r == 0 && m->nfds == before) {
 			if (m->len == 0 && m->nfds == 0)
 				return FDP_EOF;
+			if (fdp_names_take(m) < 0)
+				return fail(m, errno);
 			m->len = fdp_unframe(m->data, m->len);
 			return FDP_MSG;
 		}
@@ -480,18 +488,37 @@ unread(int sock)
 }
 
 /*
- * Pick a refusal out of what the receiver sends: the first bytes, if they
- * are FDP_REFUSED, and the reason up to the newline. *at counts the bytes
- * seen so far, -1 once they are not a refusal. Returns 1 at the newline.
+ * Pick a refusal out of what the receiver sends: the first bytes, after
+ * fdrecv's greeting if it sent one, if they are FDP_REFUSED, and the
+ * reason up to the newline. *at counts the bytes seen so far of the line
+ * being matched, -1 once nothing more can be; *greeting counts those of a
+ * greeting, and is -1 once one was passed. Returns 1 at the newline.
  */
 static int
-refusal(const char *buf, size_t n, long *at, char *why, size_t size)
+refusal(const char *buf, size_t n, long *at, int *greeting, char *why, size_t size)
 {
 	size_t i;
 
 	for (i = 0; i < n && *at >= 0; i++, (*at)++) {
 		size_t k = (size_t)*at - FDP_REFUSED_LEN;
 
+		/* A greeting, first: its NUL is behind when its 'f' comes. */
+		if (*greeting == 0 && *at == 1 && buf[i] == FDP_GREETING[1])
+			*greeting = 1;
+		if (*greeting > 0) {
+			char c = buf[i];
+			int g = (*greeting)++;
+
+			if (g < FDP_GREETING_LEN ? c != FDP_GREETING[g] :
+			    g == FDP_GREETING_SIZE - 1 ? c != '\n' :
+			    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+				*at = -2;       /* neither: nothing more to find */
+			} else if (*greeting == FDP_GREETING_SIZE) {
+				*greeting = -1;
+				*at = -1;       /* the loop makes it 0: a new line */
+			}
+			continue;
+		}
 		if (*at < FDP_REFUSED_LEN) {
 			if (buf[i] != FDP_REFUSED[*at])
 				*at = -1;
@@ -509,10 +536,11 @@ int
 fdp_refusal(const char *data, size_t len, char *why, size_t size)
 {
 	long at = 0;
+	int greeting = -1;      /* the caller took any greeting off */
 
 	if (size)
 		why[0] = '\0';
-	return refusal(data, len, &at, why, size) || at > FDP_REFUSED_LEN - 1;
+	return refusal(data, len, &at, &greeting, why, size) || at > FDP_REFUSED_LEN - 1;
 }
 
 int
@@ -520,11 +548,16 @@ fdp_refused(int sock, char *why, size_t size)
 {
 	char buf[512];
 	ssize_t n;
+	size_t skip;
 
 	do
 		n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
-	return n > 0 && fdp_refusal(buf, (size_t)n, why, size);
+	if (n <= 0)
+		return 0;
+	/* fdrecv's greeting comes before its refusal, when both are there. */
+	skip = fdp_greeting(buf, (size_t)n);
+	return fdp_refusal(buf + skip, (size_t)n - skip, why, size);
 }
 
 int
@@ -534,6 +567,7 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 	 * and a receiver usually closes before the first look. */
 	long long start = timeout_ms >= 0 ? fdp_now_ms() : 0, read_at = 0;
 	long at = 0;
+	int greeting = 0;
 	int look = 4;   /* ms until the next look at what is still unread */
 
 	if (size)
@@ -566,7 +600,7 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 			char buf[512];
 			ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
 
-			if (n > 0 && refusal(buf, (size_t)n, &at, why, size)) {
+			if (n > 0 && refusal(buf, (size_t)n, &at, &greeting, why, size)) {
 				errno = EBADMSG;
 				return -1;
 			}

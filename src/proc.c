@@ -66,11 +66,20 @@ static sigset_t saved_mask;
 static int saving;
 static int signal_status = -1;
 
+/* The sockets of -b, removed at exit unless they were kept. */
+static struct fdp_listener *binds;
+static size_t nbinds;
+static volatile sig_atomic_t binds_kept;
+
 static void
 unbind_at_exit(void)
 {
+	size_t i;
+
 	if (ours)
 		fdp_unbind(ours);
+	for (i = 0; i < nbinds && !binds_kept; i++)
+		fdp_unbind(&binds[i]);
 }
 
 static void
@@ -151,28 +160,12 @@ proc_addr(const char *text, struct fdp_addr *a)
 	errx(2, "%s: not a socket path, @name or fd:N", arg_show(text));
 }
 
-void
-proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
-    struct fdp_listener *l)
+/* Say why fdp_listen failed for text, and exit 1. */
+static void __attribute__((noreturn))
+listen_failed(const char *text, const struct fdp_addr *a, int type)
 {
-	sigset_t block, old;
 	uid_t uid;
-	size_t i;
-	int r, e;
 
-	/* bind() creates the file before fdp_listen() notes which file it
-	 * is: hold the fatal signals until then, so that their handler
-	 * finds the file to remove. */
-	sigemptyset(&block);
-	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		sigaddset(&block, fatal[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	r = fdp_listen(a, type, mode, l);
-	e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	if (r == 0)
-		return;
 	switch (errno) {
 	case ELOOP:
 		errx(1, "%s: is a symbolic link; not replaced", text);
@@ -213,6 +206,101 @@ proc_max_size(const char *arg)
 	if (arg_size(arg, SIZE_MAX / 4, &v) < 0)
 		errx(2, "--max-size %s: not a size in bytes (with K, M or G)", arg_show(arg));
 	return v;
+}
+
+void
+proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
+    struct fdp_listener *l)
+{
+	sigset_t block, old;
+	size_t i;
+	int r, e;
+
+	/* bind() creates the file before fdp_listen() notes which file it
+	 * is: hold the fatal signals until then, so that their handler
+	 * finds the file to remove. */
+	sigemptyset(&block);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaddset(&block, fatal[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	r = fdp_listen(a, type, mode, l);
+	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	if (r < 0)
+		listen_failed(text, a, type);
+}
+
+void
+proc_bind_parse(const char *text, struct fdp_bind *b)
+{
+	if (fdp_bind_parse(text, b) < 0) {
+		if (errno == ENAMETOOLONG)
+			errx(2, "-b %s: too long for a socket address (at most %d bytes)",
+			    arg_show(text), FDP_SUN_PATH_MAX - 1);
+		errx(2, "-b %s: not tcp:HOST:PORT, tcp6:[ADDR]:PORT, udp:HOST:PORT, "
+		    "udp6:[ADDR]:PORT, unix:PATH, unix-dgram:PATH or unix-seqpacket:PATH",
+		    arg_show(text));
+	}
+	if (b->name && !arg_fdname_ok(b->name, strlen(b->name)))
+		errx(2, "-b %s: a name is 1 to 255 printable characters without ':'",
+		    arg_show(text));
+}
+
+void
+proc_bind_all(char *const *texts, const struct fdp_bind *b, size_t n, int mode,
+    struct fdp_listener *l)
+{
+	sigset_t block, old;
+	char what[FDP_SUN_PATH_MAX + 64];
+	size_t i;
+	int r, e;
+
+	binds = l;
+	/* Removed on a fatal signal too, until they are kept. */
+	proc_cleanup(ours);
+	sigemptyset(&block);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaddset(&block, fatal[i]);
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "-b %s", arg_show(texts[i]));
+		sigprocmask(SIG_BLOCK, &block, &old);
+		r = fdp_bind_open(&b[i], mode, &l[i]);
+		e = errno;
+		if (r == 0)
+			nbinds = i + 1;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = e;
+		if (r == 0)
+			continue;
+		/* Those bound before are removed at exit. */
+		if (b[i].family == AF_UNIX)
+			listen_failed(what, &b[i].un, b[i].type);
+		if (e == EADDRINUSE)
+			errx(1, "%s: the address is in use", what);
+		if (e == EADDRNOTAVAIL)
+			errx(1, "%s: not an address of this machine", what);
+		if (e == EACCES)
+			errx(1, "%s: bind: %s (a port below 1024 needs privilege)", what,
+			    strerror(e));
+		err(1, "%s: bind", what);
+	}
+}
+
+void
+proc_binds_keep(void)
+{
+	binds_kept = 1;
+}
+
+void
+proc_binds_drop(void)
+{
+	size_t i;
+
+	for (i = 0; i < nbinds && !binds_kept; i++)
+		fdp_unbind(&binds[i]);
+	nbinds = 0;
 }
 
 void *

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "bind.h"
 #include "fdpass.h"
 
 /*
@@ -71,6 +72,20 @@ void proc_listen(const char *text, const struct fdp_addr *a, int type, int mode,
 
 /* --max-size BYTES, or exit 2 naming the value. */
 size_t proc_max_size(const char *arg);
+
+/*
+ * -b ADDR[=NAME]: parse it, or exit 2 saying what is wrong with it; then
+ * bind every one, in order, into l, or exit 1 naming the first that
+ * fails. Until proc_binds_keep is called, the socket files made are
+ * removed at exit and on SIGINT, SIGTERM and SIGHUP (nothing is left
+ * behind by a run that did not hand them over); proc_binds_drop removes
+ * them at once, for a process about to _exit.
+ */
+void proc_bind_parse(const char *text, struct fdp_bind *b);
+void proc_bind_all(char *const *texts, const struct fdp_bind *b, size_t n, int mode,
+    struct fdp_listener *l);
+void proc_binds_keep(void);
+void proc_binds_drop(void);
 
 /* realloc(p, n * size), or exit. */
 void *xrealloc(void *p, size_t n, size_t size);

@@ -141,6 +141,15 @@ peer_of_datagram(const struct serve *s, const struct fdp_msg *m, struct serve_pe
 	}
 }
 
+/* A stream peer is greeted before anything is read from it: a sender
+ * with descriptor names then knows it speaks to fdrecv. */
+static void
+greet(const struct serve *s, int fd)
+{
+	if (s->nonce && s->st->type == SOCK_STREAM)
+		fdp_greet(fd, s->nonce);
+}
+
 static void
 arm(const struct serve *s, struct conn *c)
 {
@@ -158,6 +167,7 @@ add_conn(struct serve *s, int fd, int owned)
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->owned = owned;
+	c->m.nonce = s->nonce;
 	arm(s, c);
 	return c;
 }
@@ -215,6 +225,7 @@ connect_server(struct serve *s)
 		end_conn(s, 0);
 		return -1;
 	}
+	greet(s, fd);
 	return 0;
 }
 
@@ -256,6 +267,7 @@ accept_peer(struct serve *s)
 		close(fd);
 		return -1;
 	}
+	greet(s, fd);
 	add_conn(s, fd, 1)->peer = p;
 	return (long)st->n - 1;
 }
@@ -384,6 +396,9 @@ read_conn(struct serve *s, size_t i)
 			} else if (e == EBADMSG) {
 				refuse(s, i, c->m.closed, "the kernel dropped descriptors (is the "
 				    "open files limit too low?)");
+			} else if (e == EPROTO) {
+				refuse(s, i, c->m.closed, "its descriptor names do not name each "
+				    "descriptor");
 			} else {
 				warnx("%s: dropped %s: receive: %s%s", s->name,
 				    serve_peer_name(&c->peer), strerror(e),
@@ -570,6 +585,7 @@ start(struct serve *s)
 		end_conn(s, 0);
 		return -1;
 	}
+	greet(s, c->fd);
 	return 0;
 }
 
@@ -672,9 +688,16 @@ serve_run(struct serve *s)
 	 * see the connection end before their message was taken. */
 	while (st.n > 0)
 		end_conn(s, st.n - 1);
-	/* Every child's status counts: wait for the last. */
-	if (s->forking)
+	/* Every child's status counts: wait for the last, with the socket
+	 * closed first, so that a child that notifies back (NOTIFY_SOCKET)
+	 * learns at once that no one reads it any more. */
+	if (s->forking) {
+		if (!s->connect && s->l->fd >= 0) {
+			close(s->l->fd);
+			s->l->fd = -1;
+		}
 		reap(s, 0);
+	}
 	free(st.c);
 	free(st.pfd);
 	s->st = NULL;

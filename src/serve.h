@@ -53,6 +53,8 @@ struct serve {
 	                                 * name, and how a stream message ended */
 	int forking;                    /* the handler starts a child per message */
 	const char *command;            /* that child's program, for reports */
+	const char *nonce;              /* greet each stream peer, and take the
+	                                 * names it sends (FDP_GREETING); NULL: not */
 	serve_fn *handle;
 	void *arg;
 	/* Descriptors to watch besides the peers (--notify's store): watch

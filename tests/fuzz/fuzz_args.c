@@ -5,6 +5,7 @@
  * The input is one string (up to its first NUL byte), handed to every
  * parser in a buffer of exactly its size, so that AddressSanitizer catches
  * a read or write one byte too far. arg_id is left out: it asks NSS.
+ * fdp_bind_parse (bind.h) is held to its contract too.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,7 +16,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include "args.h"
+#include "bind.h"
 #include "fdpass.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -369,6 +373,67 @@ check_addr(const char *s)
 	}
 }
 
+/* -b ADDR[=NAME]: what was parsed is what the text says, by another way
+ * of reading it. */
+static void
+check_bind(const char *s)
+{
+	static const char *const prefixes[] = { "tcp:", "tcp6:", "udp:", "udp6:", "unix:",
+		"unix-dgram:", "unix-seqpacket:" };
+	struct fdp_bind b;
+	const char *p = NULL, *eq, *colon;
+	char host[INET6_ADDRSTRLEN + 8];
+	size_t i, k = 0;
+	unsigned long port = 0;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+			k = i, p = s + strlen(prefixes[i]);
+	errno = 0;
+	if (fdp_bind_parse(s, &b) < 0) {
+		CHECK(errno == EINVAL || errno == ENAMETOOLONG);
+		return;
+	}
+	CHECK(p);
+	eq = strchr(p, '=');
+	CHECK(eq ? b.name == eq + 1 : b.name == NULL);
+	CHECK(b.type == (k == 0 || k == 1 || k == 4 ? SOCK_STREAM : k == 6 ? SOCK_SEQPACKET :
+	    SOCK_DGRAM));
+	if (k >= 4) {
+		CHECK(b.family == AF_UNIX && b.un.fd == -1);
+		CHECK(b.un.abstract == (p[0] == '@'));
+		return;
+	}
+	CHECK(b.family == (k % 2 ? AF_INET6 : AF_INET));
+	/* The port: the digits after the last ':' of ADDR, 0 to 65535. */
+	colon = memrchr(p, ':', eq ? (size_t)(eq - p) : strlen(p));
+	CHECK(colon);
+	for (i = 1; colon + i != (eq ? eq : p + strlen(p)); i++) {
+		CHECK(colon[i] >= '0' && colon[i] <= '9');
+		port = port * 10 + (unsigned long)(colon[i] - '0');
+	}
+	CHECK(i > 1 && i <= 6 && port <= 65535);
+	if (b.family == AF_INET) {
+		CHECK(b.inet_len == sizeof(b.inet.in) && ntohs(b.inet.in.sin_port) == port);
+		CHECK(inet_ntop(AF_INET, &b.inet.in.sin_addr, host, sizeof(host)));
+		CHECK(colon == p ? b.inet.in.sin_addr.s_addr == htonl(INADDR_ANY) :
+		    (size_t)(colon - p) == strlen(host) && memcmp(p, host, strlen(host)) == 0);
+	} else {
+		struct in6_addr a;
+
+		CHECK(b.inet_len == sizeof(b.inet.in6) && ntohs(b.inet.in6.sin6_port) == port);
+		if (colon == p) {
+			CHECK(memcmp(&b.inet.in6.sin6_addr, &in6addr_any, sizeof(a)) == 0);
+		} else {
+			CHECK(p[0] == '[' && colon[-1] == ']' && (size_t)(colon - p) - 2 < sizeof(host));
+			memcpy(host, p + 1, (size_t)(colon - p) - 2);
+			host[colon - p - 2] = '\0';
+			CHECK(inet_pton(AF_INET6, host, &a) == 1);
+			CHECK(memcmp(&b.inet.in6.sin6_addr, &a, sizeof(a)) == 0);
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -390,6 +455,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_fdnames(s, data, size);
 	check_options(s);
 	check_addr(s);
+	check_bind(s);
 
 	fs = strndup(s, FDS_MAX_INPUT);
 	if (fs) {
