@@ -30,9 +30,12 @@
 static const char usage_text[] =
     "usage: fdrecv [-CchjpVv] [-m MODE] [-n COUNT] [-T SECONDS] [-t TYPE]\n"
     "              [-w SECONDS] [--allow-gid GID] [--allow-uid UID] [--at N[,N...]]\n"
-    "              [--expect N] [--fdname NAME[:NAME...]] [--max-children N]\n"
-    "              [--max-conns N] [--max-fds N] [--max-size BYTES] [--notify]\n"
-    "              [--strict] SOCKET [-- COMMAND [ARG ...]]\n";
+    "              [--env STYLE] [--expect N] [--fdname NAME[:NAME...]]\n"
+    "              [--max-children N] [--max-conns N] [--max-fds N]\n"
+    "              [--max-size BYTES] [--notify] [--strict] SOCKET\n"
+    "              [-- COMMAND [ARG ...]]\n"
+    "       fdrecv [-v] [-m MODE] [--at N[,N...]] [--env STYLE]\n"
+    "              [--fdname NAME[:NAME...]] -b ADDR[=NAME] ... -- COMMAND [ARG ...]\n";
 
 static const char help_text[] =
     "Receive file descriptors and a message over an AF_UNIX socket.\n"
@@ -41,6 +44,7 @@ static const char help_text[] =
     "pid:PID[:FD,...] takes the descriptors of a running process instead.\n"
     "Without COMMAND, report what arrived; with it, run COMMAND with the\n"
     "descriptors at 3, 4, ... and LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES set.\n"
+    "With -b, make the sockets to hand to COMMAND instead of receiving.\n"
     "\n"
     "  -c, --connect          connect to SOCKET instead of listening\n"
     "  -n, --count COUNT      messages to handle (default 1; 0: until killed)\n"
@@ -60,6 +64,9 @@ static const char help_text[] =
     "      --strict           take a stream message only if ended by shutdown(2)\n"
     "      --at N[,N...]      with COMMAND: put the descriptors at these numbers\n"
     "      --fdname NAME[:NAME...]  with COMMAND: names for LISTEN_FDNAMES\n"
+    "      --env STYLE        with COMMAND: systemd, nginx, einhorn or systemfd\n"
+    "  -b, --bind ADDR[=NAME]  with COMMAND and no SOCKET: create a socket and\n"
+    "                         hand it over (tcp:HOST:PORT, unix:PATH, ...)\n"
     "      --notify           act as a systemd notify socket\n"
     "  -T, --timeout SECONDS  drop a peer whose message takes longer\n"
     "  -v, --verbose          describe what arrived on standard error\n"
@@ -68,7 +75,7 @@ static const char help_text[] =
 
 enum {
 	OPT_ALLOW_UID = 256, OPT_ALLOW_GID, OPT_MAX_FDS, OPT_EXPECT, OPT_AT, OPT_FDNAME,
-	OPT_NOTIFY, OPT_MAX_SIZE, OPT_MAX_CONNS, OPT_MAX_CHILDREN, OPT_STRICT,
+	OPT_NOTIFY, OPT_MAX_SIZE, OPT_MAX_CONNS, OPT_MAX_CHILDREN, OPT_STRICT, OPT_ENV,
 };
 
 static const struct arg_opt options[] = {
@@ -91,6 +98,8 @@ static const struct arg_opt options[] = {
 	{ "max-conns", OPT_MAX_CONNS, 1 },
 	{ "max-children", OPT_MAX_CHILDREN, 1 },
 	{ "strict", OPT_STRICT, 0 },
+	{ "bind", 'b', 1 },
+	{ "env", OPT_ENV, 1 },
 	{ "timeout", 'T', 1 },
 	{ "verbose", 'v', 0 },
 	{ "help", 'h', 0 },
@@ -126,6 +135,10 @@ struct opts {
 	struct pidsrc src;      /* SOCKET is pid:PID[:FD,...] when src.pid is set */
 	int count_set;
 	char **command;
+	char **bind_args;       /* -b, as given */
+	struct fdp_bind *binds;
+	size_t nbinds;
+	int env, env_set;       /* --env: enum handoff_env */
 };
 
 /* Where messages come from, and what has been kept. */
@@ -137,6 +150,7 @@ struct run {
 	struct notify_store store;
 	int *watch;             /* the store's descriptors the loop watches */
 	size_t watchcap;
+	char notify[FDP_SUN_PATH_MAX + 4096]; /* NOTIFY_SOCKET for COMMAND, or "" */
 };
 
 static void
@@ -218,11 +232,55 @@ check_pid_opts(const struct opts *o)
 		errx(2, "%s: %s cannot be used with pid:", o->name, bad);
 }
 
+/* --env: what each style can say. */
+static void
+check_env(const struct opts *o)
+{
+	size_t i;
+
+	if (o->nfdnames && !HANDOFF_NAMES(o->env))
+		errx(2, "--fdname: --env %s has no descriptor names",
+		    o->env == HANDOFF_NGINX ? "nginx" : "einhorn");
+	/* LISTEN_FDS_FIRST_FD says where the run of descriptors begins. */
+	for (i = 1; o->env == HANDOFF_SYSTEMFD && i < o->nat; i++)
+		if (o->at[i] != o->at[i - 1] + 1)
+			errx(2, "--env systemfd needs consecutive --at numbers, in order");
+}
+
+/*
+ * fdrecv -b ADDR ... -- COMMAND: no SOCKET, nothing received; the sockets
+ * made are handed to COMMAND (systemd-socket-activate's work).
+ */
+static void
+parse_bind_mode(struct opts *o, int argc, char **argv, int dashes, const char *receiving)
+{
+	size_t i;
+
+	if (argc > 0 && !dashes)
+		errx(2, "%s: -b takes no SOCKET (COMMAND follows --)", arg_show(argv[0]));
+	if (argc < 1)
+		errx(2, "-b needs -- COMMAND");
+	if (receiving[0])
+		errx(2, "%s cannot be used with -b", arg_show(receiving));
+	for (i = 0; i < o->nbinds && o->mode >= 0; i++)
+		if (o->binds[i].family == AF_UNIX && !o->binds[i].un.abstract)
+			break;
+	if (o->mode >= 0 && i == o->nbinds)
+		errx(2, "-m needs a -b unix:PATH (abstract names have no permissions)");
+	o->name = strdup("-b");
+	if (!o->name)
+		err(1, "out of memory");
+	o->out = OUT_COMMAND;
+	o->command = argv;
+	check_env(o);
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	unsigned long v;
 	struct arg_scan scan = { argc, argv, 1, NULL, NULL, NULL, 0, "", 0 };
+	char receiving[128] = "";
 	int c;
 
 	o->count = 1;
@@ -305,6 +363,19 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NOTIFY:
 			o->notify = 1;
 			break;
+		case 'b':
+			o->binds = xrealloc(o->binds, o->nbinds + 1, sizeof(*o->binds));
+			o->bind_args = xrealloc(o->bind_args, o->nbinds + 1, sizeof(char *));
+			proc_bind_parse(scan.value, &o->binds[o->nbinds]);
+			o->bind_args[o->nbinds++] = scan.value;
+			break;
+		case OPT_ENV:
+			o->env = handoff_env(scan.value);
+			if (o->env < 0)
+				errx(2, "--env %s: not systemd, nginx, einhorn or systemfd",
+				    arg_show(scan.value));
+			o->env_set = 1;
+			break;
 		case 'T':
 			if (arg_seconds(scan.value, &o->timeout_ms) < 0)
 				errx(2, "-T %s: not a number of seconds", arg_show(scan.value));
@@ -324,9 +395,17 @@ parse_args(int argc, char **argv, struct opts *o)
 		default:
 			errx(2, "%s (see 'fdrecv -h')", arg_error(&scan, c));
 		}
+		/* -b makes what it hands over: options about receiving, no. */
+		if (c != 'b' && c != 'm' && c != 'v' && c != OPT_AT && c != OPT_FDNAME &&
+		    c != OPT_ENV)
+			snprintf(receiving, sizeof(receiving), "%.*s", scan.badlen, scan.bad);
 	}
 	argv += scan.ind;
 	argc -= scan.ind;
+	if (o->nbinds) {
+		parse_bind_mode(o, argc, argv, scan.ended, receiving);
+		return;
+	}
 	if (argc < 1)
 		usage();
 	o->socket = argv[0];
@@ -341,8 +420,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		set_output(o, OUT_COMMAND, "COMMAND");
 		o->command = argv + 2;
 	}
-	if ((o->nat || o->nfdnames) && o->out != OUT_COMMAND)
-		errx(2, "%s needs a COMMAND", o->nat ? "--at" : "--fdname");
+	if ((o->nat || o->nfdnames || o->env_set) && o->out != OUT_COMMAND)
+		errx(2, "%s needs a COMMAND", o->nat ? "--at" : o->nfdnames ? "--fdname" : "--env");
+	check_env(o);
 	if (o->max_children_set && (o->out != OUT_COMMAND || o->count == 1))
 		errx(2, "--max-children needs a COMMAND and a count other than 1");
 	if (o->wait_set && !o->connect)
@@ -378,7 +458,8 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 {
 	const struct opts *o = r->o;
 	char **nm = names;
-	struct handoff h = { fds, nfds, o->at, NULL, msg, len };
+	struct handoff h = { fds, nfds, o->at, NULL, msg, len, o->env,
+		r->notify[0] ? r->notify : NULL };
 	pid_t pid;
 	size_t i;
 
@@ -428,6 +509,8 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 	proc_nofile_restore();
 	execvp(o->command[0], o->command);
 	warn("%s", o->command[0]);
+	/* The sockets of -b go with the run that did not happen. */
+	proc_binds_drop();
 	_exit(errno == ENOENT ? 127 : 126);
 fail:
 	r->s.status = 1;
@@ -607,10 +690,15 @@ static int
 on_message(struct serve *s, struct fdp_msg *m, const struct serve_peer *p)
 {
 	struct run *r = s->arg;
+	char **names;
 
 	if (r->o->notify)
 		return notify_datagram(r, m, p);
-	deliver(r, m, p, NULL);
+	/* The names a sender gave with the descriptors (FDP_GREETING). */
+	if (fdp_msg_names(m, &names) < 0)
+		err(1, "out of memory");
+	deliver(r, m, p, names);
+	free(names);
 	return 1;
 }
 
@@ -671,6 +759,7 @@ setup(struct run *r)
 {
 	const struct opts *o = r->o;
 	struct serve *s = &r->s;
+	static char nonce[FDP_NONCE_LEN + 1];
 	long bad;
 
 	proc_addr(o->socket, &r->a);
@@ -690,6 +779,7 @@ setup(struct run *r)
 	/* A service ended by a signal has done what it was for. */
 	if (o->count == 0)
 		proc_signal_exit(0);
+	fdp_nonce(nonce);
 
 	*s = (struct serve){
 		.name = o->name, .l = &r->l, .a = &r->a, .connect = o->connect,
@@ -704,7 +794,7 @@ setup(struct run *r)
 		.want_comm = o->verbose || o->out == OUT_HUMAN || o->out == OUT_JSON,
 		.forking = o->out == OUT_COMMAND && o->count != 1,
 		.command = o->command ? o->command[0] : NULL,
-		.handle = on_message, .arg = r,
+		.handle = on_message, .arg = r, .nonce = o->notify ? NULL : nonce,
 		.watch = o->notify ? watch_store : NULL, .hung_up = store_hung_up,
 	};
 	if (o->connect)
@@ -715,6 +805,49 @@ setup(struct run *r)
 	    o->mode, &r->l);
 	if (o->notify && r->l.type != SOCK_DGRAM)
 		errx(2, "%s: --notify needs a dgram socket", o->name);
+	/* A COMMAND run while fdrecv goes on serving can notify it back; one
+	 * run in its place keeps the NOTIFY_SOCKET fdrecv was given, since
+	 * this socket goes away. */
+	if (o->notify && o->out == OUT_COMMAND && o->count != 1 &&
+	    handoff_notify_socket(r->l.fd, r->notify, sizeof(r->notify)) < 0)
+		err(1, "%s: the socket's address", o->name);
+}
+
+/*
+ * -b: make the sockets, and run COMMAND with them in fdrecv's place. A
+ * failure before COMMAND runs removes the socket files made.
+ */
+static int
+bind_and_run(struct run *r)
+{
+	const struct opts *o = r->o;
+	struct fdp_listener *l = xrealloc(NULL, o->nbinds, sizeof(*l));
+	int *fds = xrealloc(NULL, o->nbinds, sizeof(int));
+	char **names = NULL;
+	size_t i;
+
+	/* A closed standard descriptor would be taken by a socket. */
+	if (proc_check_fds(NULL, 0) == -2)
+		err(1, "checking descriptors");
+	proc_bind_all(o->bind_args, o->binds, o->nbinds, o->mode, l);
+	for (i = 0; i < o->nbinds; i++) {
+		fds[i] = l[i].fd;
+		if (o->binds[i].name && !names)
+			names = xrealloc(NULL, o->nbinds, sizeof(char *));
+	}
+	for (i = 0; names && i < o->nbinds; i++)
+		names[i] = (char *)o->binds[i].name;
+	if (o->verbose) {
+		/* They come from this process: say which, and what they are. */
+		char comm[64];
+		struct report rep = { "", 0, fds, o->nbinds, names, 1, getpid(), getuid(),
+			getgid(), comm, NULL, 1, NULL, FDP_ENDED_UNKNOWN };
+
+		describe_comm(getpid(), comm, sizeof(comm));
+		report_human(stderr, &rep);
+	}
+	run_command(r, fds, o->nbinds, names, "", 0);
+	return 1;
 }
 
 int
@@ -741,6 +874,8 @@ main(int argc, char **argv)
 	r.o = &o;
 	if (o.src.pid) {
 		status = take_from_pid(&r);
+	} else if (o.nbinds) {
+		status = bind_and_run(&r);
 	} else {
 		setup(&r);
 		status = serve_run(&r.s);
@@ -750,6 +885,8 @@ main(int argc, char **argv)
 	allow_free(&o.allow);
 	free(o.at);
 	free(o.fdnames);
+	free(o.binds);
+	free(o.bind_args);
 	free((char *)o.name);
 	pidsrc_free(&o.src);
 	return out_end(status);

@@ -21,10 +21,10 @@
 #include "report.h"
 
 static const char usage_text[] =
-    "usage: fdsend [-ehlrVv] [-f FD[=NAME]] [-i FILE] [-m MODE] [-n COUNT]\n"
-    "              [-o PATH] [-T SECONDS] [-t TYPE] [-w SECONDS] [--allow-gid GID]\n"
-    "              [--allow-uid UID] [--listen-fds] [--max-size BYTES]\n"
-    "              [--no-barrier] [--notify] SOCKET [PART ...]\n";
+    "usage: fdsend [-ehlrVv] [-b ADDR[=NAME]] [-f FD[=NAME]] [-i FILE] [-m MODE]\n"
+    "              [-n COUNT] [-o PATH] [-T SECONDS] [-t TYPE] [-w SECONDS]\n"
+    "              [--allow-gid GID] [--allow-uid UID] [--listen-fds]\n"
+    "              [--max-size BYTES] [--no-barrier] [--notify] SOCKET [PART ...]\n";
 
 static const char help_text[] =
     "Send open file descriptors and a message over an AF_UNIX socket.\n"
@@ -34,6 +34,9 @@ static const char help_text[] =
     "\n"
     "  -f, --fd FD[=NAME]     send descriptor FD (N, N-M or N,M,...)\n"
     "  -o, --open PATH        open PATH read-only and send it\n"
+    "  -b, --bind ADDR[=NAME]  create a socket and send it (tcp:HOST:PORT,\n"
+    "                         tcp6:[ADDR]:PORT, udp:..., udp6:..., unix:PATH,\n"
+    "                         unix-dgram:PATH, unix-seqpacket:PATH)\n"
     "      --listen-fds       send the descriptors of LISTEN_FDS\n"
     "  -e, --escapes          interpret \\\\ \\n \\t \\r \\0 \\xHH in the PARTs\n"
     "  -i, --input FILE       add the contents of FILE (- for standard input)\n"
@@ -42,7 +45,8 @@ static const char help_text[] =
     "  -T, --timeout SECONDS  fail when any single step takes longer\n"
     "  -l, --listen           bind SOCKET and send to each peer that connects\n"
     "  -n, --count COUNT      with -l: peers to serve (0: until killed)\n"
-    "  -m, --mode MODE        with -l: permissions of the socket file (octal)\n"
+    "  -m, --mode MODE        with -l or -b unix:PATH: permissions of the socket\n"
+    "                         files (octal)\n"
     "  -r, --reply            copy the peer's reply to standard output\n"
     "      --max-size BYTES   with -r: the longest reply taken (K, M, G; 16M)\n"
     "      --allow-uid UID    send only to a receiver with this user (repeatable)\n"
@@ -61,6 +65,7 @@ enum {
 static const struct arg_opt options[] = {
 	{ "fd", 'f', 1 },
 	{ "open", 'o', 1 },
+	{ "bind", 'b', 1 },
 	{ "listen-fds", OPT_LISTEN_FDS, 0 },
 	{ "escapes", 'e', 0 },
 	{ "input", 'i', 1 },
@@ -85,6 +90,7 @@ static const struct arg_opt options[] = {
 /* Placeholders among the descriptor numbers, filled in by gather_fds. */
 #define FD_OPEN -1              /* the next -o PATH */
 #define FD_LISTEN -2            /* the descriptors of LISTEN_FDS */
+#define FD_BIND -3              /* the socket of the next -b ADDR */
 
 /* -f N-M=NAME: a name for the descriptors at fds[from..from+n-1]. */
 struct named {
@@ -97,6 +103,11 @@ struct opts {
 	int fdbuf[16];          /* where a short list of them stays */
 	const char **opens;     /* -o paths, in order */
 	size_t nopens;
+	char **bind_args;       /* -b, as given, in order */
+	struct fdp_bind *binds;
+	size_t nbinds;
+	struct fdp_listener *bound;     /* what they made */
+	int named_binds;        /* some -b ADDR=NAME */
 	struct named *named;
 	size_t nnamed;
 	const char **inputs;
@@ -128,6 +139,9 @@ struct out {
 	char *namebuf;          /* LISTEN_FDNAMES, which names point into */
 };
 
+/* With names to send: the receiver took them (1), or is not fdrecv (0). */
+enum { NAMES_NONE = -1, NAMES_LOST, NAMES_SENT };
+
 static void
 usage(void)
 {
@@ -158,6 +172,18 @@ add_placeholder(struct opts *o, int which)
 		err(1, "out of memory");
 }
 
+/* Whether -b makes a socket file, which -m is for. */
+static int
+unix_path_bind(const struct opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nbinds; i++)
+		if (o->binds[i].family == AF_UNIX && !o->binds[i].un.abstract)
+			return 1;
+	return 0;
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -182,6 +208,14 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_LISTEN_FDS:
 			add_placeholder(o, FD_LISTEN);
+			break;
+		case 'b':
+			add_placeholder(o, FD_BIND);
+			o->binds = xrealloc(o->binds, o->nbinds + 1, sizeof(*o->binds));
+			o->bind_args = xrealloc(o->bind_args, o->nbinds + 1, sizeof(char *));
+			proc_bind_parse(scan.value, &o->binds[o->nbinds]);
+			o->named_binds |= o->binds[o->nbinds].name != NULL;
+			o->bind_args[o->nbinds++] = scan.value;
 			break;
 		case 'e':
 			o->escapes = 1;
@@ -292,8 +326,8 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	if (o->count_set && !o->listen)
 		errx(2, "-n needs -l");
-	if (o->mode >= 0 && !o->listen)
-		errx(2, "-m needs -l");
+	if (o->mode >= 0 && !o->listen && !unix_path_bind(o))
+		errx(2, "-m needs -l or a -b unix:PATH");
 	if (o->max_size_arg && !o->reply)
 		errx(2, "--max-size needs -r");
 	/* A datagram's receiver is anyone who can read the socket: the
@@ -305,28 +339,23 @@ parse_args(int argc, char **argv, struct opts *o)
 		errx(2, "--no-barrier needs --notify");
 	if (o->type == SOCK_DGRAM && (o->listen || o->reply))
 		errx(2, "-%c needs a stream or seqpacket socket, not dgram", o->listen ? 'l' : 'r');
-	if (!o->notify && o->nnamed)
-		errx(2, "-f %d=%s: descriptor names travel only with --notify",
-		    o->fds.v[o->named[0].from], arg_show(o->named[0].name));
 }
 
-/* Append a descriptor to the message, with its name under --notify. */
+/* Append a descriptor to the message, with its name. */
 static void
-add_fd(const struct opts *o, struct out *m, int fd, const char *name)
+add_fd(struct out *m, int fd, const char *name)
 {
 	m->fds = xgrow(m->fds, &m->cap, m->nfds + 1, sizeof(int));
 	m->fds_own = 1;
-	if (o->notify) {
-		m->names = xrealloc(m->names, m->cap, sizeof(char *));
-		m->names[m->nfds] = (char *)name;
-		m->named |= name != NULL;
-	}
+	m->names = xrealloc(m->names, m->cap, sizeof(char *));
+	m->names[m->nfds] = (char *)name;
+	m->named |= name != NULL;
 	m->fds[m->nfds++] = fd;
 }
 
 /* The descriptors a service manager handed over, per sd_listen_fds(3). */
 static void
-listen_fds(const struct opts *o, struct out *m)
+listen_fds(struct out *m)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	const char *names = getenv("LISTEN_FDNAMES");
@@ -361,7 +390,7 @@ listen_fds(const struct opts *o, struct out *m)
 		name = strtok_r(m->namebuf, ":", &save);
 	}
 	for (i = 0; i < nfds; i++) {
-		add_fd(o, m, 3 + (int)i, name);
+		add_fd(m, 3 + (int)i, name);
 		if (name)
 			name = strtok_r(NULL, ":", &save);
 	}
@@ -497,13 +526,13 @@ name_of(const struct opts *o, size_t i)
 static void
 gather_fds(struct opts *o, struct out *m)
 {
-	size_t i, opened = 0;
+	size_t i, opened = 0, nb = 0;
 	long bad;
 
 	/* Without --listen-fds or names to carry, the numbers are the list. */
 	for (i = 0; i < o->fds.n && o->fds.v[i] != FD_LISTEN; i++)
 		;
-	if (!o->notify && i == o->fds.n) {
+	if (!o->notify && !o->nnamed && !o->named_binds && i == o->fds.n) {
 		m->fds = o->fds.v;
 		m->nfds = o->fds.n;
 		m->cap = o->fds.cap;
@@ -512,9 +541,10 @@ gather_fds(struct opts *o, struct out *m)
 	} else {
 		for (i = 0; i < o->fds.n; i++) {
 			if (o->fds.v[i] == FD_LISTEN)
-				listen_fds(o, m);
+				listen_fds(m);
 			else
-				add_fd(o, m, o->fds.v[i], name_of(o, i));
+				add_fd(m, o->fds.v[i], o->fds.v[i] == FD_BIND ?
+				    o->binds[nb++].name : name_of(o, i));
 		}
 	}
 	/* poll(2) skips the negative placeholders of -o. */
@@ -538,6 +568,15 @@ gather_fds(struct opts *o, struct out *m)
 		if (fcntl(m->fds[i], F_SETFL, 0) < 0)
 			err(1, "-o %s", arg_show(path));
 	}
+	/* Every socket is bound before anything is sent; one that cannot be
+	 * fails the run, and those made before it are removed. */
+	if (o->nbinds == 0)
+		return;
+	o->bound = xrealloc(NULL, o->nbinds, sizeof(*o->bound));
+	proc_bind_all(o->bind_args, o->binds, o->nbinds, o->mode, o->bound);
+	for (i = 0, nb = 0; i < m->nfds; i++)
+		if (m->fds[i] == FD_BIND)
+			m->fds[i] = o->bound[nb++].fd;
 }
 
 /*
@@ -605,8 +644,10 @@ copy_reply(const struct opts *o, const char *who, int sock, int type)
 		return complain(o, who, "shutdown");
 	while ((got = fdp_recv(sock, type, &r, o->max_size, o->timeout_ms)) > 0) {
 		char why[256];
+		/* fdrecv's greeting is not part of any reply. */
+		size_t skip = first && type == SOCK_STREAM ? fdp_greeting(r.data, r.len) : 0;
 
-		if (first && fdp_refusal(r.data, r.len, why, sizeof(why))) {
+		if (first && fdp_refusal(r.data + skip, r.len - skip, why, sizeof(why))) {
 			warnx("%s: the receiver refused the message: %s", who, arg_show(why));
 			fdp_msg_free(&r);
 			return -1;
@@ -615,7 +656,7 @@ copy_reply(const struct opts *o, const char *who, int sock, int type)
 		if (r.nfds)
 			warnx("%s: the reply carried %zu descriptor%s; closed",
 			    who, r.nfds, r.nfds == 1 ? "" : "s");
-		if (fwrite(r.data, 1, r.len, stdout) != r.len)
+		if (fwrite(r.data + skip, 1, r.len - skip, stdout) != r.len - skip)
 			out_failed(errno);
 		out_flush();
 		fdp_msg_clear(&r);
@@ -659,6 +700,31 @@ verbose_datagram(void *arg, const char *text, size_t len, const int *fds, size_t
 	report_human(stderr, &r);
 }
 
+/*
+ * Names travel after a stream's message (fdp_send_names), or with --notify:
+ * those given on the command line cannot go on another socket (a usage
+ * error, before anything is made); those of LISTEN_FDNAMES are not sent,
+ * and it says so.
+ */
+static void
+no_names(const struct opts *o, int type, int listen_fdnames)
+{
+	static int said;
+	size_t i;
+
+	for (i = 0; i < o->nnamed; i++)
+		errx(2, "%s: -f %d=%s: descriptor names need a stream socket (or --notify), "
+		    "not %s", o->name, o->fds.v[o->named[i].from], arg_show(o->named[i].name),
+		    fdp_type_name(type));
+	for (i = 0; i < o->nbinds; i++)
+		if (o->binds[i].name)
+			errx(2, "%s: -b %s: descriptor names need a stream socket (or --notify), "
+			    "not %s", o->name, arg_show(o->bind_args[i]), fdp_type_name(type));
+	if (listen_fdnames && !said++)
+		warnx("%s: the names of LISTEN_FDNAMES are not sent: a %s socket carries "
+		    "none (a stream socket, or --notify, does)", o->name, fdp_type_name(type));
+}
+
 /* What no socket of this type can carry is a usage error: nothing is sent. */
 static void
 check_type(const struct opts *o, const struct out *m, int type)
@@ -668,6 +734,8 @@ check_type(const struct opts *o, const struct out *m, int type)
 		    o->name, m->nfds, fdp_type_name(type), FDP_MAX_FDS);
 	if (o->reply && type == SOCK_DGRAM)
 		errx(2, "%s: -r needs a stream or seqpacket socket, not dgram", o->name);
+	if (m->named && !o->notify && type != SOCK_STREAM)
+		no_names(o, type, 1);
 }
 
 /*
@@ -694,6 +762,41 @@ wait_delivered(const struct opts *o, const char *who, int sock)
 	return -1;
 }
 
+/* The receiver went away while we sent: it may have said why. */
+static int
+gone(const char *who, int sock)
+{
+	char why[256];
+
+	if (fdp_refused(sock, why, sizeof(why)))
+		warnx("%s: the receiver refused the message: %s", who, arg_show(why));
+	else
+		warnx("%s: the receiver closed the connection without reading the message: not "
+		    "delivered", who);
+	return -1;
+}
+
+/*
+ * After the message on a stream: its descriptors' names, to fdrecv (which
+ * greets first); a receiver that read it without a greeting takes none.
+ */
+static int
+send_names(const struct opts *o, const struct out *m, int sock, const char *who)
+{
+	int r = fdp_send_names(sock, m->names, m->nfds, o->timeout_ms);
+
+	if (r >= 0)
+		return r ? NAMES_SENT : NAMES_LOST;
+	if (errno == EPIPE || errno == ECONNRESET)
+		return gone(who, sock);
+	if (errno == ETIMEDOUT && o->timeout_arg)
+		warnx("%s: the receiver had not read the message after %s: not delivered", who,
+		    proc_seconds(o->timeout_arg));
+	else
+		complain(o, who, "send the names");
+	return -1;
+}
+
 /* Send on a connected socket, then -v, and -r or the wait for delivery. */
 static int
 deliver(const struct opts *o, const struct out *m, int sock, int type, const char *who)
@@ -703,23 +806,20 @@ deliver(const struct opts *o, const struct out *m, int sock, int type, const cha
 	    notify_send(sock, m->fds, m->names, m->nfds, m->data, m->len, o->timeout_ms,
 	    sent, NULL) :
 	    fdp_send(sock, type, m->data, m->len, m->fds, m->nfds, o->timeout_ms);
+	int names = NAMES_NONE;
 
 	if (r < 0) {
-		char why[256];
 		int e = errno;
 
 		/* A receiver that refused the message may have said why. */
-		if (e == EPIPE || e == ECONNRESET) {
-			if (fdp_refused(sock, why, sizeof(why)))
-				warnx("%s: the receiver refused the message: %s", who, arg_show(why));
-			else
-				warnx("%s: the receiver closed the connection without reading the "
-				    "message: not delivered", who);
-			return -1;
-		}
+		if (e == EPIPE || e == ECONNRESET)
+			return gone(who, sock);
 		errno = e;
 		return complain(o, who, "send");
 	}
+	if (m->named && !o->notify && type == SOCK_STREAM &&
+	    (names = send_names(o, m, sock, who)) < 0)
+		return -1;
 	/* systemd finds a sender's unit by its pid: exiting before it has
 	 * read the datagrams would lose them. */
 	if (o->notify && !o->no_barrier &&
@@ -735,9 +835,15 @@ deliver(const struct opts *o, const struct out *m, int sock, int type, const cha
 	if (o->verbose && !o->notify)
 		verbose(m, sock, type);
 	/* A datagram is delivered once queued: there is no one to ask. */
-	if (type == SOCK_DGRAM)
-		return 0;
-	return o->reply ? copy_reply(o, who, sock, type) : wait_delivered(o, who, sock);
+	if (type != SOCK_DGRAM &&
+	    (o->reply ? copy_reply(o, who, sock, type) : wait_delivered(o, who, sock)) < 0)
+		return -1;
+	/* Its sockets are the receiver's now: their files stay. */
+	proc_binds_keep();
+	if (names == NAMES_LOST)
+		warnx("%s: the receiver is not fdrecv: it took the descriptors without their "
+		    "names", who);
+	return 0;
 }
 
 /* -l: bind SOCKET and serve each peer that connects. A peer that fails is
@@ -834,10 +940,12 @@ main(int argc, char **argv)
 	/* The message first: a bad escape is a usage error, whatever else
 	 * is wrong; what -i opens is closed again before the check. */
 	build_message(&o, &m);
+	if (o.type && o.type != SOCK_STREAM && !o.notify)
+		no_names(&o, o.type, 0);
 	gather_fds(&o, &m);
 	if (o.type && !o.notify)
 		check_type(&o, &m, o.type);
-	if (o.mode >= 0 && (a.fd >= 0 || a.abstract))
+	if (o.listen && o.mode >= 0 && (a.fd >= 0 || a.abstract))
 		errx(2, "%s: -m needs a socket path%s", o.name,
 		    a.abstract ? "; abstract names have no permissions" : ", not an inherited socket");
 	/* MSG_NOSIGNAL covers the socket; this covers standard output (-r)
@@ -858,6 +966,11 @@ main(int argc, char **argv)
 		free(o.fds.v);
 	free(o.opens);
 	free(o.named);
+	free(o.binds);
+	free(o.bind_args);
+	/* The files of -b go now, unless delivered: the list goes next. */
+	proc_binds_drop();
+	free(o.bound);
 	free(o.inputs);
 	if (m.dcap)
 		free(m.data);

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -141,14 +144,17 @@ out:
 	return r;
 }
 
+/* Remove every variable whose name begins with prefix. */
 static void
-unset_listen_vars(void)
+unset_vars(const char *prefix)
 {
+	size_t n = strlen(prefix);
+
 	for (;;) {
 		char **e, *name;
 
 		for (e = environ; *e; e++)
-			if (strncmp(*e, "LISTEN_", 7) == 0)
+			if (strncmp(*e, prefix, n) == 0)
 				break;
 		if (!*e)
 			return;
@@ -159,6 +165,106 @@ unset_listen_vars(void)
 		}
 		free(name);
 	}
+}
+
+int
+handoff_env(const char *s)
+{
+	static const char *const styles[] = { "systemd", "nginx", "einhorn", "systemfd" };
+	size_t i;
+
+	for (i = 0; i < sizeof(styles) / sizeof(styles[0]); i++)
+		if (strcmp(s, styles[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+setnum(const char *name, long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%ld", v);
+	return setenv(name, num, 1);
+}
+
+/* LISTEN_FDNAMES: a name per descriptor, "unknown" for one without, as
+ * sd_listen_fds_with_names(3) calls those. */
+static int
+set_names(const struct handoff *h)
+{
+	size_t i, len = 0;
+	char *v;
+	int r;
+
+	if (!h->names || !h->nfds)
+		return 0;
+	for (i = 0; i < h->nfds; i++)
+		len += strlen(h->names[i] ? h->names[i] : "unknown") + 1;
+	v = malloc(len);
+	if (!v)
+		return -1;
+	for (i = 0, len = 0; i < h->nfds; i++) {
+		const char *name = h->names[i] ? h->names[i] : "unknown";
+		size_t n = strlen(name);
+
+		memcpy(v + len, name, n);
+		len += n;
+		v[len++] = i + 1 < h->nfds ? ':' : '\0';
+	}
+	r = setenv("LISTEN_FDNAMES", v, 1);
+	free(v);
+	return r;
+}
+
+/* NGINX="3;4;": how nginx passes its listening sockets to a new binary
+ * of itself; it takes over those that its "listen" directives name. */
+static int
+set_nginx(const int *target, size_t n)
+{
+	char *v, *p;
+	size_t i;
+	int r;
+
+	/* NGINX set at all, even empty, changes how nginx starts. */
+	if (n == 0)
+		return 0;
+	v = malloc(n * 12 + 1);
+	if (!v)
+		return -1;
+	for (i = 0, p = v; i < n; i++)
+		p += sprintf(p, "%d;", target[i]);
+	r = setenv("NGINX", v, 1);
+	free(v);
+	return r;
+}
+
+/* einhorn's workers: EINHORN_FD_COUNT, EINHORN_FD_n for each, and, as
+ * later versions of einhorn add, EINHORN_FD_FAMILY_n for a socket. */
+static int
+set_einhorn(const int *target, size_t n)
+{
+	char name[48];
+	size_t i;
+
+	if (setnum("EINHORN_FD_COUNT", (long)n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int family;
+		socklen_t len = sizeof(family);
+		const char *f = NULL;
+
+		snprintf(name, sizeof(name), "EINHORN_FD_%zu", i);
+		if (setnum(name, target[i]) < 0)
+			return -1;
+		if (getsockopt(target[i], SOL_SOCKET, SO_DOMAIN, &family, &len) == 0)
+			f = family == AF_INET ? "AF_INET" : family == AF_INET6 ? "AF_INET6" :
+			    family == AF_UNIX ? "AF_UNIX" : NULL;
+		snprintf(name, sizeof(name), "EINHORN_FD_FAMILY_%zu", i);
+		if (f && setenv(name, f, 1) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -192,9 +298,8 @@ set_message(const char *msg, size_t len)
 int
 handoff_prepare(const struct handoff *h)
 {
-	char num[24];
 	int *target;
-	size_t i, len = 0;
+	size_t i;
 	int r;
 
 	target = malloc((h->nfds ? h->nfds : 1) * sizeof(int));
@@ -203,36 +308,71 @@ handoff_prepare(const struct handoff *h)
 	for (i = 0; i < h->nfds; i++)
 		target[i] = h->at ? h->at[i] : 3 + (int)i;
 	r = place(h, target);
+	/* What was inherited describes descriptors that are not there. */
+	unset_vars("LISTEN_");
+	unset_vars("EINHORN_FD_");
+	unsetenv("NGINX");
+	switch (r < 0 ? -1 : h->env) {
+	case HANDOFF_SYSTEMFD:
+		/* --at gives consecutive numbers for this style. */
+		r = setnum("LISTEN_FDS_FIRST_FD", h->nfds ? target[0] : 3);
+		/* FALLTHROUGH */
+	case HANDOFF_SYSTEMD:
+		if (r < 0 || setnum("LISTEN_FDS", (long)h->nfds) < 0 ||
+		    setnum("LISTEN_PID", (long)getpid()) < 0 || set_names(h) < 0)
+			r = -1;
+		break;
+	case HANDOFF_NGINX:
+		r = set_nginx(target, h->nfds);
+		break;
+	case HANDOFF_EINHORN:
+		r = set_einhorn(target, h->nfds);
+		break;
+	}
 	free(target);
 	if (r < 0)
 		return -1;
-
-	unset_listen_vars();
-	snprintf(num, sizeof(num), "%zu", h->nfds);
-	if (setenv("LISTEN_FDS", num, 1) < 0)
+	if (h->notify && setenv("NOTIFY_SOCKET", h->notify, 1) < 0)
 		return -1;
-	snprintf(num, sizeof(num), "%d", (int)getpid());
-	if (setenv("LISTEN_PID", num, 1) < 0)
-		return -1;
-	if (h->names && h->nfds) {
-		char *v;
-
-		for (i = 0; i < h->nfds; i++)
-			len += strlen(h->names[i]) + 1;
-		v = malloc(len);
-		if (!v)
-			return -1;
-		for (i = 0, len = 0; i < h->nfds; i++) {
-			size_t n = strlen(h->names[i]);
-
-			memcpy(v + len, h->names[i], n);
-			len += n;
-			v[len++] = i + 1 < h->nfds ? ':' : '\0';
-		}
-		r = setenv("LISTEN_FDNAMES", v, 1);
-		free(v);
-		if (r < 0)
-			return -1;
-	}
 	return set_message(h->msg, h->msglen);
+}
+
+int
+handoff_notify_socket(int fd, char *buf, size_t size)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	size_t n, k = 0;
+
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0)
+		return -1;
+	n = len > offsetof(struct sockaddr_un, sun_path) ?
+	    len - offsetof(struct sockaddr_un, sun_path) : 0;
+	if (n == 0 || (sun.sun_path[0] != '\0' && n == 1)) {
+		errno = EDESTADDRREQ;   /* unnamed: nothing to give */
+		return -1;
+	}
+	if (sun.sun_path[0] == '\0') {
+		if (n > size - 1)
+			goto toolong;
+		buf[0] = '@';
+		memcpy(buf + 1, sun.sun_path + 1, n - 1);
+		buf[n] = '\0';
+		return 0;
+	}
+	if (sun.sun_path[0] != '/') {
+		if (!getcwd(buf, size - 1))
+			return -1;
+		k = strlen(buf);
+		if (k > 1)
+			buf[k++] = '/';
+	}
+	if (k + strnlen(sun.sun_path, n) + 1 > size)
+		goto toolong;
+	snprintf(buf + k, size - k, "%.*s", (int)n, sun.sun_path);
+	return 0;
+toolong:
+	errno = ENAMETOOLONG;
+	return -1;
 }
