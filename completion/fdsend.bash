@@ -68,6 +68,27 @@ _fdpass_pid()
 	_fdpass_reply -W "$list"
 }
 
+# -b ADDR: the kinds of address, then a file name after those of a path.
+_fdpass_bind()
+{
+	local kind
+
+	case $cur in
+	unix:* | unix-dgram:* | unix-seqpacket:*)
+		kind=${cur%%:*}:
+		cur=${cur#"$kind"}
+		compopt -o filenames 2>/dev/null
+		_fdpass_reply -f
+		COMPREPLY=("${COMPREPLY[@]/#/"$kind"}")
+		cur=$kind$cur
+		;;
+	*)
+		compopt -o nospace 2>/dev/null
+		_fdpass_reply -W 'tcp: tcp6: udp: udp6: unix: unix-dgram: unix-seqpacket:'
+		;;
+	esac
+}
+
 _fdpass_files()
 {
 	compopt -o filenames 2>/dev/null
@@ -82,26 +103,26 @@ _fdpass_reply()
 
 _fdpass()
 {
-	local cmd=${1##*/} opts args short cur piece want='' end=0 n=0 cword i j w
+	local cmd=${1##*/} opts args short cur piece want='' end=0 n=0 bind=0 cword i j w
 	local -a words at
 
 	if [[ $cmd == fdsend ]]; then
-		opts='--allow-gid --allow-uid -e --escapes -f --fd -h --help -i --input
-		    -l --listen --listen-fds -m --mode --max-size -n --count --no-barrier
-		    --notify -o --open -r --reply -T --timeout -t --type -V --version
-		    -v --verbose -w --wait'
-		args='--allow-gid --allow-uid -f --fd -i --input -m --mode --max-size
-		    -n --count -o --open -T --timeout -t --type -w --wait'
-		short=fimnoTtw
+		opts='--allow-gid --allow-uid -b --bind -e --escapes -f --fd -h --help
+		    -i --input -l --listen --listen-fds -m --mode --max-size -n --count
+		    --no-barrier --notify -o --open -r --reply -T --timeout -t --type
+		    -V --version -v --verbose -w --wait'
+		args='--allow-gid --allow-uid -b --bind -f --fd -i --input -m --mode
+		    --max-size -n --count -o --open -T --timeout -t --type -w --wait'
+		short=bfimnoTtw
 	else
-		opts='--allow-gid --allow-uid --at -C --cat -c --connect -n --count
-		    --expect --fdname -h --help -j --json -m --mode --max-children
-		    --max-conns --max-fds --max-size --notify -p --payload --strict
-		    -T --timeout -t --type -V --version -v --verbose -w --wait'
-		args='--allow-gid --allow-uid --at -m --mode -n --count --expect
-		    --fdname --max-children --max-conns --max-fds --max-size
+		opts='--allow-gid --allow-uid --at -b --bind -C --cat -c --connect
+		    -n --count --env --expect --fdname -h --help -j --json -m --mode
+		    --max-children --max-conns --max-fds --max-size --notify -p --payload
+		    --strict -T --timeout -t --type -V --version -v --verbose -w --wait'
+		args='--allow-gid --allow-uid --at -b --bind --env -m --mode -n --count
+		    --expect --fdname --max-children --max-conns --max-fds --max-size
 		    -T --timeout -t --type -w --wait'
-		short=mnTtw
+		short=bmnTtw
 	fi
 	args=" ${args//[[:space:]]/ } "
 
@@ -115,23 +136,9 @@ _fdpass()
 		w=${words[i]}
 		if [[ $w == *[\<\>]* ]]; then
 			continue        # a redirection
-		elif ((!end && n == 0)); then
-			case $w in
-			--) end=1 ;;
-			--*=*) ;;
-			--*)
-				[[ $args == *" $w "* ]] && { ((++i == cword)) && want=$w; } ;;
-			-?*)
-				for ((j = 1; j < ${#w}; j++)); do
-					[[ $short == *"${w:j:1}"* ]] || continue
-					((j + 1 == ${#w})) && { ((++i == cword)) && want=-${w:j:1}; }
-					break
-				done
-				;;
-			*) n=1 ;;
-			esac
-		elif [[ $cmd == fdrecv && $w == -- ]] && ((n == 1)); then
-			# COMMAND, then what that command completes.
+		elif [[ $cmd == fdrecv && $w == -- ]] && ((n == 1 || (bind && !end && n == 0))); then
+			# COMMAND (after SOCKET, or after -b's options), then what
+			# that command completes.
 			if ((i + 1 == cword)); then
 				_fdpass_reply -c
 			elif declare -F _command_offset >/dev/null; then
@@ -140,6 +147,24 @@ _fdpass()
 				compopt -o default 2>/dev/null
 			fi
 			return 0
+		elif ((!end && n == 0)); then
+			case $w in
+			--) end=1 ;;
+			--bind=*) bind=1 ;;
+			--*=*) ;;
+			--*)
+				[[ $w == --bind ]] && bind=1
+				[[ $args == *" $w "* ]] && { ((++i == cword)) && want=$w; } ;;
+			-?*)
+				for ((j = 1; j < ${#w}; j++)); do
+					[[ $short == *"${w:j:1}"* ]] || continue
+					[[ ${w:j:1} == b ]] && bind=1
+					((j + 1 == ${#w})) && { ((++i == cword)) && want=-${w:j:1}; }
+					break
+				done
+				;;
+			*) n=1 ;;
+			esac
 		else
 			((n++))
 		fi
@@ -154,6 +179,8 @@ _fdpass()
 	fi
 	case $want in
 	-t | --type) _fdpass_reply -W 'stream seqpacket dgram' ;;
+	-b | --bind) _fdpass_bind ;;
+	--env) _fdpass_reply -W 'systemd nginx einhorn systemfd' ;;
 	-f | --fd) _fdpass_fds ;;
 	-o | --open | -i | --input | '<') _fdpass_files ;;
 	--allow-uid) _fdpass_reply -u ;;
@@ -162,6 +189,8 @@ _fdpass()
 	*)
 		if [[ $cur == -* ]] && ((!end && n == 0)); then
 			_fdpass_reply -W "$opts"
+		elif ((n == 0 && bind)) && [[ $cmd == fdrecv ]]; then
+			[[ -- == "$cur"* ]] && COMPREPLY=(--)   # no SOCKET with -b
 		elif ((n == 0)) && [[ $cmd == fdrecv && $cur == pid:* ]]; then
 			_fdpass_pid
 		elif ((n == 0)); then

@@ -185,10 +185,42 @@ man_options() {
 		opts=$(value_options "$prog")
 		[[ -n $opts ]]
 		for opt in $opts; do
+			# fdrecv -b takes no SOCKET (tested below).
+			[[ ${prog##*/} == fdrecv && $opt == @(-b|--bind) ]] && continue
 			comp "${prog##*/} $opt 1 s"
 			[[ $output == s.sock ]] || { echo "${prog##*/} $opt 1 s: '$output'" >&2; return 1; }
 		done
 	done
+}
+
+@test "-b offers the kinds of address, for both programs" {
+	comp 'fdsend -b '
+	[[ $output == $'tcp6:\ntcp:\nudp6:\nudp:\nunix-dgram:\nunix-seqpacket:\nunix:' ]]
+	comp 'fdrecv --bind u'
+	[[ $output == $'udp6:\nudp:\nunix-dgram:\nunix-seqpacket:\nunix:' ]]
+}
+
+@test "-b unix:PATH completes the file name after the colon, which bash splits off" {
+	mkdir run
+	touch run/app.sock
+	comp 'fdsend -b unix:ru' fdsend -b unix : ru
+	[[ $output == run ]]
+	comp 'fdrecv -b unix-seqpacket:run/' fdrecv -b unix-seqpacket : run/
+	[[ $output == run/app.sock ]]
+}
+
+@test "--env offers the four styles" {
+	comp 'fdrecv --env '
+	[[ $output == $'einhorn\nnginx\nsystemd\nsystemfd' ]]
+}
+
+@test "fdrecv -b takes no SOCKET: after its options come -- and a COMMAND" {
+	touch s.sock
+	comp 'fdrecv -b tcp::80 ' fdrecv -b tcp : : 80 ''
+	[[ $output == -- ]]
+	comp 'fdrecv -m 600 -b unix:a.sock=web -- bas' fdrecv -m 600 -b unix : a.sock=web -- bas
+	offered bash
+	not_offered s.sock
 }
 
 @test "values are skipped after bundled short options and after =" {

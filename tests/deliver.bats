@@ -119,9 +119,11 @@ as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	wait "$spid"
 }
 
-@test "fdsend -m needs -l, a socket path, and an octal mode" {
+@test "fdsend -m needs -l or -b unix:PATH, a socket path, and an octal mode" {
 	run -2 --separate-stderr "$FDSEND" -m 600 "$sock"
-	[[ $stderr == 'fdsend: -m needs -l' ]]
+	[[ $stderr == 'fdsend: -m needs -l or a -b unix:PATH' ]]
+	run -2 --separate-stderr "$FDSEND" -m 600 -b unix:@name -b tcp::0 "$sock"
+	[[ $stderr == 'fdsend: -m needs -l or a -b unix:PATH' ]]
 	run -2 --separate-stderr "$FDSEND" -l -m 600 @name
 	[[ $stderr == 'fdsend: @name: -m needs a socket path; abstract names have no permissions' ]]
 	run -2 --separate-stderr "$FDSEND" -l -m 800 "$sock"

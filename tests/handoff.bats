@@ -250,6 +250,13 @@ cd /proc/self/fd && for fd in *; do [ -e "$fd" ] && echo "fd $fd $(readlink "$fd
 	[ "$output" = 'one two three four ' ]
 }
 
+@test "the README's restart without systemd runs, and no connection is refused" {
+	readme_script 'A zero-downtime restart without systemd' >restart.sh
+	! grep -q systemd-socket-activate restart.sh
+	PATH=$(dirname "$FDSEND"):$(dirname "$FDRECV"):$PATH run -0 timeout 30 sh restart.sh 3>&-
+	[ "$output" = $'generation 1 on http\ngeneration 2 on http\nno connection refused' ]
+}
+
 @test "one --fdname name is fine for a message without descriptors" {
 	recv_bg --fdname web "$sock" -- sh -c 'echo "$LISTEN_FDS ${LISTEN_FDNAMES-unset}"'
 	"$FDSEND" -w 5 "$sock"

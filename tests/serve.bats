@@ -548,7 +548,8 @@ socket.send_fds(s, [b"FDSTORE=1\nREADY=1"], [0] * 253)
 # --strict: a stream message ended by shutdown(2), not by vanishing
 
 # A Python sender of a descriptor and "msg" that ends its message with
-# shutdown(2) and waits for fdrecv to close ("shutdown"), or just closes.
+# shutdown(2) and waits for fdrecv to close ("shutdown"), reading what
+# fdrecv sends (its greeting) until then, or just closes.
 strict_peer='
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX)
@@ -556,7 +557,8 @@ s.connect(sys.argv[1])
 socket.send_fds(s, [b"msg"], [os.open("/etc/hostname", os.O_RDONLY)])
 if sys.argv[2] == "shutdown":
     s.shutdown(socket.SHUT_WR)
-    s.recv(1)
+    while s.recv(64):
+        pass
 s.close()
 '
 

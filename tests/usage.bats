@@ -81,9 +81,11 @@ run_usage() {
 	[ "$stderr" = 'fdsend: -r needs a stream or seqpacket socket, not dgram' ]
 }
 
-@test "descriptor names need --notify" {
-	run_usage "$FDSEND" -f 0=input "$sock"
-	[ "$stderr" = 'fdsend: -f 0=input: descriptor names travel only with --notify' ]
+@test "descriptor names need a stream socket or --notify" {
+	run_usage "$FDSEND" -t seqpacket -f 0=input "$sock"
+	[ "$stderr" = "fdsend: $sock: -f 0=input: descriptor names need a stream socket (or --notify), not seqpacket" ]
+	run_usage "$FDSEND" -t dgram -b tcp::0=http "$sock"
+	[ "$stderr" = "fdsend: $sock: -b tcp::0=http: descriptor names need a stream socket (or --notify), not dgram" ]
 }
 
 @test "fdsend --notify refuses -l, -r and other socket types" {
