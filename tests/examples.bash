@@ -5,7 +5,7 @@
 
 # What differs from run to run and from machine to machine, the same way
 # in what an example shows and what it printed: process, user and group
-# ids, file sizes and inode numbers; and what the kernel may not tell (the
+# ids, file sizes and inode numbers, the ports the kernel picks; and what the kernel may not tell (the
 # command name of a sender that has gone; without SO_PEERPIDFD, before
 # Linux 6.5, the peer's executable, cgroup and unit), left out. A line a
 # page shows on two (ending in a comma, going on indented) is one.
@@ -18,7 +18,8 @@ normalize() {
 		-e 's/"(pid|uid|gid|size)":[0-9]+/"\1":N/g' \
 		-e 's/,"(comm|exe|cgroup|unit)":"[^"]*"//g' \
 		-e 's/,"exited":(true|false)//g' \
-		-e 's/(pipe|socket):\[[0-9]+\]/\1:[N]/g'
+		-e 's/(pipe|socket):\[[0-9]+\]/\1:[N]/g' \
+		-e 's/(127\.0\.0\.1|0\.0\.0\.0|\[::1?\]):[0-9]+/\1:PORT/g'
 }
 
 # Close every descriptor of this shell above 2.
