@@ -14,6 +14,8 @@
  *     pair linked statically too, and the size of each static binary.
  *   - `fdsend --notify` waiting for the manager (BARRIER=1) against
  *     `fdsend --notify --no-barrier`, into one `fdrecv --notify`;
+ *   - `fdsend -f 0=NAME`, which sends the name after fdrecv's greeting,
+ *     against `fdsend -f 0`, into one `fdrecv -p -n 0`;
  *   - what the delivery wait costs, the minimal sender into `fdrecv -p`
  *     waiting for its close or not;
  *   - handoffs per second into one `fdrecv -p -n 0` from 1, 2 and 8
@@ -674,6 +676,52 @@ delivery_rounds(struct series *s, long runs)
 		sa[i].v[1] = cfg.sock[PROJ_P];
 		if (i)
 			arg(&sa[i], "nowait");
+	}
+	handoff(PROJ_P, devnull, 1);
+	for (r = 0; r < cfg.rounds; r++)
+		for (b = 0; b < cfg.blocks; b++)
+			for (k = 0; k < 2; k++) {
+				i = (r + b + k) % 2;
+				t0 = now_ns();
+				for (j = 0; j < runs; j++) {
+					pid = spawn_fast(sa[i].v, devnull, devnull);
+					wait_ok(pid, NULL, sa[i].v[0]);
+				}
+				add(&s[i], r, (now_ns() - t0) / (double)runs);
+				handoff(PROJ_P, 0, 0);
+			}
+	kill(rp, SIGTERM);
+	waitpid(rp, NULL, 0);
+	track(0, rp);
+}
+
+/*
+ * What descriptor names cost: fdsend -f 0=NAME (s[0]), which waits for
+ * fdrecv's greeting and sends the names after its message, against
+ * fdsend -f 0 (s[1]), into one fdrecv -p -n 0, in blocks that take turns.
+ */
+static void
+names_rounds(struct series *s, long runs)
+{
+	struct args ra, sa[2];
+	pid_t rp, pid;
+	long j;
+	int r, b, k, i;
+	double t0;
+
+	ra.n = 0;
+	arg(&ra, cfg.fdrecv);
+	arg(&ra, "-p");
+	arg(&ra, "-n");
+	arg(&ra, "0");
+	arg(&ra, "fd:3");
+	rp = spawn_fork(ra.v, devnull, devnull, lsock[PROJ_P]);
+	for (i = 0; i < 2; i++) {
+		sa[i].n = 0;
+		arg(&sa[i], cfg.fdsend);
+		arg(&sa[i], "-f");
+		arg(&sa[i], i ? "0" : "0=name");
+		arg(&sa[i], cfg.sock[PROJ_P]);
 	}
 	handoff(PROJ_P, devnull, 1);
 	for (r = 0; r < cfg.rounds; r++)
@@ -1529,7 +1577,7 @@ int
 main(int argc, char **argv)
 {
 	static struct scenario hand, many;
-	static struct series cat[2], notify[2], conc[NCONC][NIMPL], wait[2];
+	static struct series cat[2], notify[2], conc[NCONC][NIMPL], wait[2], names[2];
 	long hand_runs[NIMPL], many_runs[NIMPL], calls_s[NIMPL], calls_r[NIMPL];
 	char name[128];
 	double v[NIMPL];
@@ -1572,6 +1620,9 @@ main(int argc, char **argv)
 
 	fprintf(stderr, "bench: the delivery wait...\n");
 	delivery_rounds(wait, per_block(cfg.handoffs));
+
+	fprintf(stderr, "bench: descriptor names...\n");
+	names_rounds(names, per_block(cfg.handoffs));
 
 	fprintf(stderr, "bench: 1, 2 and 8 senders at a time...\n");
 	concurrent_rounds(conc, per_block(cfg.handoffs));
@@ -1622,6 +1673,8 @@ main(int argc, char **argv)
 	}
 	print_rounds("delivery", "us", 1e3, &wait[0], "waiting");
 	print_rounds("delivery", "us", 1e3, &wait[1], "not waiting");
+	print_rounds("names", "us", 1e3, &names[0], "-f 0=name");
+	print_rounds("names", "us", 1e3, &names[1], "-f 0");
 	print_rounds("fdsend --notify", "us", 1e3, &notify[0], "barrier");
 	print_rounds("fdsend --notify", "us", 1e3, &notify[1], "--no-barrier");
 	printf("\n");
@@ -1651,6 +1704,12 @@ main(int argc, char **argv)
 	v[MIN] = median(wait[1].v, wait[1].n) / 1e3;
 	v[PY] = NAN;
 	row("delivery wait, us (min: not waiting)", v, 1, "(for information)", NAN, NAN);
+	/* The same fdsend and fdrecv, with a name and without: the greeting
+	 * is there for both; the names wait for it and take one send more. */
+	v[PROJ] = median(names[0].v, names[0].n) / 1e3;
+	v[MIN] = median(names[1].v, names[1].n) / 1e3;
+	v[PY] = NAN;
+	row("-f 0=name, us each (min: -f 0)", v, 0, "(for information)", NAN, NAN);
 	/* Throughput from several senders at once: fdrecv's loop against
 	 * the minimal receiver, which takes one connection at a time. */
 	for (k = 0; k < NCONC; k++) {
@@ -1716,6 +1775,7 @@ main(int argc, char **argv)
 	}
 	/* notify[0] and notify[1] sit where paired() looks for PROJ and MIN. */
 	paired("--notify, barrier / --no-barrier", notify, PROJ, MIN);
+	paired("-f 0=name / -f 0", names, PROJ, MIN);
 	printf("\nratios and differences: the project's median against the baseline's, "
 	    "in this run. Targets met: %d of %d.\n", targets - missed, targets);
 	return cfg.strict && missed ? 1 : 0;

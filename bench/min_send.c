@@ -90,8 +90,9 @@ main(int argc, char **argv)
 	if (shutdown(s, SHUT_WR) < 0)
 		return 1;
 	for (;;) {
-		char byte;
-		ssize_t r = read(s, &byte, 1);
+		/* fdrecv greets its peers: read what comes as fdsend does. */
+		char buf[512];
+		ssize_t r = read(s, buf, sizeof(buf));
 
 		if (r == 0)
 			return 0;
