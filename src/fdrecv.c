@@ -459,7 +459,7 @@ run_command(struct run *r, int *fds, size_t nfds, char **names, const char *msg,
 	const struct opts *o = r->o;
 	char **nm = names;
 	struct handoff h = { fds, nfds, o->at, NULL, msg, len, o->env,
-		r->notify[0] ? r->notify : NULL };
+		o->notify && r->s.forking ? r->notify : NULL };
 	pid_t pid;
 	size_t i;
 
@@ -809,8 +809,14 @@ setup(struct run *r)
 	 * run in its place keeps the NOTIFY_SOCKET fdrecv was given, since
 	 * this socket goes away. */
 	if (o->notify && o->out == OUT_COMMAND && o->count != 1 &&
-	    handoff_notify_socket(r->l.fd, r->notify, sizeof(r->notify)) < 0)
-		err(1, "%s: the socket's address", o->name);
+	    handoff_notify_socket(r->l.fd, r->notify, sizeof(r->notify)) < 0) {
+		/* An unnamed socket (fd:N of a socketpair) cannot be given:
+		 * COMMAND then gets none, rather than the one fdrecv got. */
+		if (errno != EDESTADDRREQ && errno != ENAMETOOLONG)
+			err(1, "%s: the socket's address", o->name);
+		warn("%s: COMMAND gets no NOTIFY_SOCKET", o->name);
+		r->notify[0] = '\0';
+	}
 }
 
 /*

@@ -332,7 +332,8 @@ handoff_prepare(const struct handoff *h)
 	free(target);
 	if (r < 0)
 		return -1;
-	if (h->notify && setenv("NOTIFY_SOCKET", h->notify, 1) < 0)
+	if (h->notify && (*h->notify ? setenv("NOTIFY_SOCKET", h->notify, 1) :
+	    unsetenv("NOTIFY_SOCKET")) < 0)
 		return -1;
 	return set_message(h->msg, h->msglen);
 }

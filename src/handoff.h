@@ -32,7 +32,7 @@ struct handoff {
 	const char *msg;        /* the message, for FDRECV_MESSAGE */
 	size_t msglen;
 	int env;                /* enum handoff_env */
-	const char *notify;     /* NOTIFY_SOCKET to set, or NULL */
+	const char *notify;     /* NOTIFY_SOCKET to set ("": to remove), or NULL */
 };
 
 /*

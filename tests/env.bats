@@ -146,3 +146,17 @@ fi'
 	recv_wait
 	[[ $(cat out) == /run/outer.sock ]]
 }
+
+@test "an unnamed notify socket gives COMMAND no NOTIFY_SOCKET, and says so" {
+	NOTIFY_SOCKET=/run/outer.sock run -0 --separate-stderr python3 -c '
+import os, socket, subprocess, sys
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+p = subprocess.Popen([sys.argv[1], "--notify", "-n", "2", "fd:%d" % a.fileno(), "--", "sh", "-c",
+    "echo \"${NOTIFY_SOCKET-unset}\""], pass_fds=[a.fileno()])
+a.close()
+b.send(b"READY=1")
+b.send(b"READY=1")
+sys.exit(p.wait())' "$FDRECV"
+	[[ $output == $'unset\nunset' ]]
+	[[ $stderr == "fdrecv: fd:"+([0-9])": COMMAND gets no NOTIFY_SOCKET: Destination address required" ]]
+}
