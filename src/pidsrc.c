@@ -48,8 +48,11 @@ pidsrc_parse(const char *text, struct pidsrc *s)
 	if (colon) {
 		struct arg_fdlist l = { 0 };
 
-		if (arg_fds(colon + 1, &l, NULL) < 0)
+		if (arg_fds(colon + 1, &l, NULL) < 0) {
+			if (l.own)
+				free(l.v);
 			goto bad;
+		}
 		s->want = l.v;
 		s->nwant = l.n;
 		s->wantcap = l.cap;
