@@ -46,8 +46,8 @@ inet(char *s, struct fdp_bind *b)
 	unsigned short port;
 
 	if (b->family == AF_INET6 && s[0] == '[') {
-		colon = strstr(s, "]:");
-		if (!colon)
+		colon = strchr(s, ']');
+		if (!colon || colon[1] != ':')
 			return -1;
 		*colon++ = '\0';
 		host = s + 1;

@@ -233,7 +233,7 @@ set_nginx(const int *target, size_t n)
 	if (!v)
 		return -1;
 	for (i = 0, p = v; i < n; i++)
-		p += sprintf(p, "%d;", target[i]);
+		p += snprintf(p, 13, "%d;", target[i]);
 	r = setenv("NGINX", v, 1);
 	free(v);
 	return r;
