@@ -397,8 +397,8 @@ read_conn(struct serve *s, size_t i)
 				refuse(s, i, c->m.closed, "the kernel dropped descriptors (is the "
 				    "open files limit too low?)");
 			} else if (e == EPROTO) {
-				refuse(s, i, c->m.closed, "its descriptor names do not name each "
-				    "descriptor");
+				refuse(s, i, c->m.closed, "its descriptor names are not one valid "
+				    "name (or none) per descriptor");
 			} else {
 				warnx("%s: dropped %s: receive: %s%s", s->name,
 				    serve_peer_name(&c->peer), strerror(e),

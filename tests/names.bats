@@ -137,20 +137,22 @@ while s.recv(64):
 	[[ $(json_get out '"name" in d["fds"][0]') == False ]]
 }
 
-@test "a names trailer with fdrecv's nonce that does not name each descriptor refuses the message" {
+@test "a names trailer with fdrecv's nonce but not one name per descriptor refuses the message" {
 	recv_bg -j "$sock"
 	wait_socket "$sock"
+	# Two names for one descriptor, then one name too long to be one.
 	run -0 python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-nonce = s.recv(64)[14:30]
-socket.send_fds(s, [b"msg\0fdnames " + nonce + b" a:b\n"], [0])
-s.shutdown(socket.SHUT_WR)
-print(s.recv(200).decode().strip("\0\n"))' "$sock"
-	[[ $output == 'refused: its descriptor names do not name each descriptor' ]]
+for names in (b"a:b", b"x" * 256):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    nonce = s.recv(64)[14:30]
+    socket.send_fds(s, [b"msg\0fdnames " + nonce + b" " + names + b"\n"], [0])
+    s.shutdown(socket.SHUT_WR)
+    print(s.recv(200).decode().strip("\0\n"))' "$sock"
+	[[ $output == 'refused: its descriptor names are not one valid name (or none) per descriptor'$'\n''refused: its descriptor names are not one valid name (or none) per descriptor' ]]
 	kill "$rpid"
 	recv_wait
-	grep -q "refused a message from peer pid [0-9]* uid $(id -u): its descriptor names do not name each descriptor; closed its descriptor" err
+	[[ $(grep -c "refused a message from peer pid [0-9]* uid $(id -u): its descriptor names are not one valid name (or none) per descriptor; closed its descriptor" err) == 2 ]]
 	[[ ! -s out ]]
 }
 
