@@ -463,6 +463,33 @@ arg_error(const struct arg_scan *s, int code)
 	return buf;
 }
 
+int
+arg_line_numbers(const char *line, const char *key, int base, unsigned long long *v, int n)
+{
+	size_t k = strlen(key);
+	const char *p = line + k;
+	int got = 0;
+
+	if (strncmp(line, key, k) != 0)
+		return 0;
+	while (got < n) {
+		char *end;
+
+		while (*p == ' ' || *p == '\t' || *p == ',' || *p == '(' || *p == ')')
+			p++;
+		if (!((*p >= '0' && *p <= '9') || (*p == '-' && p[1] >= '0' && p[1] <= '9')))
+			break;
+		errno = 0;
+		v[got] = *p == '-' ? (unsigned long long)strtoll(p, &end, base) :
+		    strtoull(p, &end, base);
+		if (errno || end == p)
+			break;
+		got++;
+		p = end;
+	}
+	return got;
+}
+
 /* arg_show writes this much of a string, then "...". */
 #define SHOW_MAX 2040
 

@@ -136,6 +136,15 @@ const char *arg_error(const struct arg_scan *s, int code);
  */
 const char *arg_show(const char *s);
 
+/*
+ * The numbers of a line of /proc that starts with key ("Uid:",
+ * "it_value:"): up to n of them, in base (0: as C writes them), separated
+ * by blanks, commas or parentheses; a negative one as its two's
+ * complement. Returns how many were read: 0 for a line with another key.
+ * Not sscanf(3), which brings floating-point scanning into a static build.
+ */
+int arg_line_numbers(const char *line, const char *key, int base, unsigned long long *v, int n);
+
 /* Whether arg_show(s) would be s as it is (nothing to escape or cut). */
 int arg_shows_as_is(const char *s);
 

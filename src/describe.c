@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "compat.h"
 #include "describe.h"
 
@@ -159,11 +161,22 @@ each_line(const char *path, int (*f)(char *line, void *arg), void *arg)
 
 /* --- locks ------------------------------------------------------------- */
 
-/* "MAJ:MIN:INODE" as fdinfo writes a file, in hexadecimal. */
+/* "MAJ:MIN:INODE" as fdinfo writes a file, the device in hexadecimal. */
 static int
 parse_devino(const char *s, unsigned *maj, unsigned *min, unsigned long long *ino)
 {
-	return sscanf(s, "%x:%x:%llu", maj, min, ino) == 3 ? 0 : -1;
+	char *end;
+
+	*maj = (unsigned)strtoul(s, &end, 16);
+	if (end == s || *end != ':')
+		return -1;
+	s = end + 1;
+	*min = (unsigned)strtoul(s, &end, 16);
+	if (end == s || *end != ':')
+		return -1;
+	s = end + 1;
+	*ino = strtoull(s, &end, 10);
+	return end == s || *end ? -1 : 0;
 }
 
 struct lock_walk {
@@ -180,13 +193,23 @@ lock_line(char *line, void *arg)
 	struct fd_lock l;
 	unsigned maj, min;
 	unsigned long long ino;
-	char kind[8], mode[8], devino[64], end[32];
-	size_t i;
+	char *t[8], *save = NULL, *e1, *e2, *kind, *mode, *end;
+	size_t i, n = 0;
 
-	/* "lock:\t1: POSIX  ADVISORY  READ 11435 fe:00:10952908 0 EOF" */
-	if (strncmp(line, "lock:", 5) != 0 ||
-	    sscanf(line + 5, "%*d: %7s %*s %7s %d %63s %lld %31s", kind, mode, &l.pid,
-	    devino, &l.start, end) != 6 || parse_devino(devino, &maj, &min, &ino) < 0)
+	/* "lock:\t1: POSIX  ADVISORY  READ 11435 fe:00:10952908 0 EOF":
+	 * the number, kind, advisory or not, mode, pid, file, start, end. */
+	if (strncmp(line, "lock:", 5) != 0)
+		return 0;
+	for (n = 0; n < 8 && (t[n] = strtok_r(n ? NULL : line + 5, " \t\n", &save)); n++)
+		;
+	if (n != 8 || strlen(t[1]) >= sizeof(l.kind) || strlen(t[3]) >= sizeof(l.mode))
+		return 0;
+	kind = t[1];
+	mode = t[3];
+	end = t[7];
+	l.pid = (int)strtol(t[4], &e1, 10);
+	l.start = strtoll(t[6], &e2, 10);
+	if (*e1 || *e2 || parse_devino(t[5], &maj, &min, &ino) < 0)
 		return 0;
 	/* Another process's fdinfo says what its descriptor is now; it
 	 * counts only if that is still this file. */
@@ -195,10 +218,10 @@ lock_line(char *line, void *arg)
 		return 0;
 	if (strcmp(end, "EOF") == 0)
 		l.end = -1;
-	else if (sscanf(end, "%lld", &l.end) != 1)
+	else if ((l.end = strtoll(end, &e1, 10)), *e1)
 		return 0;
 	if (strcmp(kind, "OFDLCK") == 0)
-		strcpy(kind, "OFD");
+		kind = "OFD";
 	for (i = 0; kind[i]; i++)
 		l.kind[i] = (char)(kind[i] | 0x20);
 	l.kind[i] = '\0';
@@ -301,20 +324,19 @@ static int
 anon_line(char *line, void *arg)
 {
 	struct fd_desc *d = arg;
-	long long s;
-	long ns;
-	int v;
+	unsigned long long v[2];
 
 	switch (d->anon[0]) {
 	case 'e':
 		if (strcmp(d->anon, "epoll") == 0) {
 			if (strncmp(line, "tfd:", 4) == 0)
 				d->targets++;
-		} else if (sscanf(line, "eventfd-count: %llx", &d->count) == 1) {
+		} else if (arg_line_numbers(line, "eventfd-count:", 16, v, 1) == 1) {
+			d->count = v[0];
 			d->has_count = 1;
-		} else if (sscanf(line, "eventfd-semaphore: %d", &v) == 1) {
+		} else if (arg_line_numbers(line, "eventfd-semaphore:", 10, v, 1) == 1) {
 			d->has_semaphore = 1;
-			d->semaphore = v != 0;
+			d->semaphore = v[0] != 0;
 		}
 		break;
 	case 'i':
@@ -322,24 +344,28 @@ anon_line(char *line, void *arg)
 			d->watches++;
 		break;
 	case 'p':
-		if (sscanf(line, "Pid: %d", &v) == 1)
-			d->pidfd_pid = v > 0 ? v : 0;
+		if (arg_line_numbers(line, "Pid:", 10, v, 1) == 1)
+			d->pidfd_pid = (long long)v[0] > 0 ? (pid_t)v[0] : 0;
 		break;
 	case 's':
-		if (sscanf(line, "sigmask: %llx", &d->sigmask) == 1)
+		if (arg_line_numbers(line, "sigmask:", 16, v, 1) == 1) {
+			d->sigmask = v[0];
 			d->has_sigmask = 1;
+		}
 		break;
 	case 't':
-		if (sscanf(line, "clockid: %d", &d->clock) == 1)
+		if (arg_line_numbers(line, "clockid:", 10, v, 1) == 1) {
+			d->clock = (int)v[0];
 			d->has_timer = 1;
-		else if (sscanf(line, "ticks: %llu", &d->ticks) == 1)
-			;
-		else if (sscanf(line, "settime flags: %o", &d->timer_flags) == 1)
-			;
-		else if (sscanf(line, "it_value: (%lld, %ld)", &s, &ns) == 2)
-			d->remaining = (struct timespec){ (time_t)s, ns };
-		else if (sscanf(line, "it_interval: (%lld, %ld)", &s, &ns) == 2)
-			d->interval = (struct timespec){ (time_t)s, ns };
+		} else if (arg_line_numbers(line, "ticks:", 10, v, 1) == 1) {
+			d->ticks = v[0];
+		} else if (arg_line_numbers(line, "settime flags:", 8, v, 1) == 1) {
+			d->timer_flags = (unsigned)v[0];
+		} else if (arg_line_numbers(line, "it_value:", 10, v, 2) == 2) {
+			d->remaining = (struct timespec){ (time_t)v[0], (long)v[1] };
+		} else if (arg_line_numbers(line, "it_interval:", 10, v, 2) == 2) {
+			d->interval = (struct timespec){ (time_t)v[0], (long)v[1] };
+		}
 		break;
 	}
 	return 0;

@@ -94,7 +94,7 @@ static int
 read_status(struct pidsrc *s)
 {
 	char path[64], line[256];
-	unsigned a, b, c;
+	unsigned long long v[3];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)s->pid);
@@ -102,12 +102,12 @@ read_status(struct pidsrc *s)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Uid: %u %u %u", &a, &b, &c) == 3) {
-			s->uid[0] = a, s->uid[1] = b, s->uid[2] = c;
-		} else if (sscanf(line, "Gid: %u %u %u", &a, &b, &c) == 3) {
-			s->gid[0] = a, s->gid[1] = b, s->gid[2] = c;
-		} else if (sscanf(line, "Tgid: %u", &a) == 1) {
-			s->tgid = (pid_t)a;
+		if (arg_line_numbers(line, "Uid:", 10, v, 3) == 3) {
+			s->uid[0] = (uid_t)v[0], s->uid[1] = (uid_t)v[1], s->uid[2] = (uid_t)v[2];
+		} else if (arg_line_numbers(line, "Gid:", 10, v, 3) == 3) {
+			s->gid[0] = (gid_t)v[0], s->gid[1] = (gid_t)v[1], s->gid[2] = (gid_t)v[2];
+		} else if (arg_line_numbers(line, "Tgid:", 10, v, 1) == 1) {
+			s->tgid = (pid_t)v[0];
 		}
 	}
 	fclose(f);
@@ -126,7 +126,7 @@ can_ptrace(void)
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+		found = arg_line_numbers(line, "CapEff:", 16, &caps, 1) == 1;
 	fclose(f);
 	return found && (caps >> CAP_SYS_PTRACE_BIT & 1);
 }

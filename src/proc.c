@@ -379,7 +379,7 @@ proc_inflight_limit(size_t n)
 	/* Only past the limit is it worth reading who we are. */
 	if ((f = fopen("/proc/self/status", "re"))) {
 		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			if (arg_line_numbers(line, "CapEff:", 16, &caps, 1) == 1)
 				break;
 		fclose(f);
 	}
