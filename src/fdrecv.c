@@ -875,7 +875,7 @@ main(int argc, char **argv)
 		out_need(STDOUT_FILENO);
 	if (o.verbose) {
 		out_need(STDERR_FILENO);
-		proc_stderr();
+		out_verbose();
 	}
 	r.o = &o;
 	if (o.src.pid) {

@@ -934,7 +934,7 @@ main(int argc, char **argv)
 		out_need(STDOUT_FILENO);
 	if (o.verbose) {
 		out_need(STDERR_FILENO);
-		proc_stderr();
+		out_verbose();
 	}
 	proc_addr(o.socket, &a);
 	/* The message first: a bad escape is a usage error, whatever else

@@ -16,8 +16,8 @@
 /* A line could not be written to standard error. */
 static int lost;
 
-/* Something was written to standard output, through stdio. */
-static int used;
+/* Something was written to standard output, or error, through stdio. */
+static int used, used_err;
 
 static void __attribute__((format(printf, 2, 0)))
 say(int errnum, const char *fmt, va_list ap)
@@ -100,6 +100,13 @@ out_failed(int errnum)
 }
 
 void
+out_verbose(void)
+{
+	used_err = 1;
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
+}
+
+void
 out_flush(void)
 {
 	used = 1;
@@ -114,19 +121,20 @@ out_end(int status)
 	 * what the writes did not (NFS): either failing is a failed write,
 	 * and so is one that failed earlier (musl's small buffer writes
 	 * while -h is being put in it). */
-	int failed = ferror(stdout);
+	int failed;
 
-	/* Nothing written, nothing to check: a plain fdsend makes no system
-	 * call for it. */
-	if ((used || failed) && (fclose(stdout) == EOF || failed)) {
+	/* Nothing written through stdio, nothing to check: a plain fdsend
+	 * runs none of stdio's code, which would be pages to map. */
+	failed = used && ferror(stdout);
+	if (used && (fclose(stdout) == EOF || failed)) {
 		if (errno == EPIPE)
 			proc_die(SIGPIPE);
 		warn("write standard output");
 		return 1;
 	}
-	if ((fflush(stderr) == EOF || ferror(stderr) || lost) && status == 0)
-		return 1;
-	return status;
+	if (used_err && (fflush(stderr) == EOF || ferror(stderr)))
+		lost = 1;
+	return lost && status == 0 ? 1 : status;
 }
 
 void

@@ -36,13 +36,22 @@ void out_need(int fd);
  */
 _Noreturn void out_failed(int errnum);
 
+/*
+ * Standard error line-buffered, for -v, whose report goes there through
+ * stdio: it then costs one write(2) a line, not one a character (a warning
+ * is written whole either way), and out_end checks it. Only then: stdio's
+ * code is for runs that print something.
+ */
+void out_verbose(void);
+
 /* Flush standard output; out_failed when that fails. */
 void out_flush(void);
 
 /*
  * At the end of a run: flush and close standard output, and give the
  * status to exit with: 1 instead of 0 when that failed or when a line
- * could not be written to standard error.
+ * could not be written to standard error. A run that wrote nothing
+ * through stdio (out_flush, out_verbose) makes no call for it.
  */
 int out_end(int status);
 

@@ -328,12 +328,6 @@ xgrow(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
-void
-proc_stderr(void)
-{
-	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
-}
-
 static struct rlimit nofile;   /* as the process started */
 static rlim_t nofile_now;       /* the soft limit after raising it */
 static int nofile_saved;

@@ -17,12 +17,6 @@
  */
 long proc_check_fds(const int *fds, size_t n);
 
-/*
- * Standard error line-buffered, for -v: a report then costs one write(2) a
- * line, not one a character (a warning is written whole either way). Only
- * then: setting it up maps stdio code that a plain run does not need.
- */
-void proc_stderr(void);
 
 /*
  * Ignore SIGPIPE (a vanished reader is an error to report); on SIGINT,
