@@ -551,7 +551,7 @@ report_of(const struct run *r, const struct serve_peer *p, const struct fdp_msg 
 	const struct pidsrc *src = &r->o->src;
 
 	return (struct report){ m->data, m->len, m->fds, m->nfds, names,
-		p->known, p->pid, p->uid, p->gid, p->comm, &p->id,
+		p->known, p->pid, p->uid, p->gid, p->comm, p->id,
 		src->pid != 0, src->pid ? src->from : NULL, m->ended };
 }
 
@@ -567,9 +567,8 @@ deliver(struct run *r, struct fdp_msg *m, const struct serve_peer *p, char **nam
 		run_command(r, m->fds, m->nfds, names, m->data, m->len);
 		return;
 	case OUT_PAYLOAD:
-		if (fwrite(m->data, 1, m->len, stdout) != m->len)
-			out_failed(errno);
-		break;
+		out_write(m->data, m->len);
+		return;
 	case OUT_CAT:
 		cat_all(r, m);
 		break;
@@ -713,6 +712,7 @@ take_from_pid(struct run *r)
 	struct pidsrc *src = (struct pidsrc *)&o->src;
 	struct fdp_msg m = { 0 };
 	static struct serve_peer p;
+	static struct proc_id id;
 	char why[128];
 	size_t n;
 
@@ -720,7 +720,8 @@ take_from_pid(struct run *r)
 	if (proc_check_fds(NULL, 0) == -2)
 		err(1, "checking descriptors");
 	proc_nofile_raise();
-	if (pidsrc_take(src, &m, &p.id) < 0) {
+	p.id = &id;
+	if (pidsrc_take(src, &m, p.id) < 0) {
 		if (src->bad_fd >= 0)
 			warnx("%s: fd %d: %s", o->name, src->bad_fd, pidsrc_error(src));
 		else

@@ -87,6 +87,10 @@ static const struct arg_opt options[] = {
 	{ NULL, 0, 0 },
 };
 
+/* Where a list of up to 1024 descriptor numbers stays, costing no malloc:
+ * static, so that only the pages a list uses are ever touched. */
+static int fdbuf[1024];
+
 /* Placeholders among the descriptor numbers, filled in by gather_fds. */
 #define FD_OPEN -1              /* the next -o PATH */
 #define FD_LISTEN -2            /* the descriptors of LISTEN_FDS */
@@ -100,7 +104,6 @@ struct named {
 
 struct opts {
 	struct arg_fdlist fds;  /* -f numbers and placeholders, in order */
-	int fdbuf[16];          /* where a short list of them stays */
 	const char **opens;     /* -o paths, in order */
 	size_t nopens;
 	char **bind_args;       /* -b, as given, in order */
@@ -195,7 +198,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->count = 1;
 	o->mode = -1;
 	o->max_size = FDP_MAX_SIZE;
-	o->fds = (struct arg_fdlist){ o->fdbuf, 0, sizeof(o->fdbuf) / sizeof(o->fdbuf[0]), 0 };
+	o->fds = (struct arg_fdlist){ fdbuf, 0, sizeof(fdbuf) / sizeof(fdbuf[0]), 0 };
 	while ((c = arg_next(&scan, options)) != ARG_END) {
 		switch (c) {
 		case 'f':

@@ -575,7 +575,9 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 	if (shutdown(sock, SHUT_WR) < 0 && errno != ENOTCONN)
 		return -1;
 	for (;;) {
-		struct pollfd p = { .fd = sock, .events = POLLIN };
+		/* Woken by the close, not by what comes before it: fdrecv's
+		 * greeting, sent as it accepted, would cost a wakeup. */
+		struct pollfd p = { .fd = sock, .events = POLLRDHUP };
 		long long now = 0;
 		int wait = look, r;
 
@@ -596,7 +598,7 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 		r = poll(&p, 1, wait);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r > 0) {
+		while (r > 0) {
 			char buf[512];
 			ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
 
@@ -609,8 +611,11 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 			/* Unread bytes at its close make the kernel reset. */
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				return -1;
-			continue;
+			if (n < 0 && errno == EAGAIN)
+				break;
 		}
+		if (r > 0)
+			continue;
 		if (r < 0)
 			continue;
 		now = fdp_now_ms();

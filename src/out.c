@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -104,6 +105,30 @@ out_verbose(void)
 {
 	used_err = 1;
 	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
+}
+
+void
+out_write(const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(STDOUT_FILENO, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		/* A standard output left non-blocking by whoever shares it. */
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd q = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+			poll(&q, 1, -1);
+			continue;
+		}
+		if (w <= 0)
+			out_failed(w < 0 ? errno : EIO);
+		p += w;
+		len -= (size_t)w;
+	}
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <stddef.h>
 
 void out_warn(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void out_die(int status, int errnum, const char *fmt, ...)
@@ -43,6 +44,11 @@ _Noreturn void out_failed(int errnum);
  * code is for runs that print something.
  */
 void out_verbose(void);
+
+/* Write buf to standard output with write(2), not stdio (-p: what comes
+ * is written as it is, and stdio's code and buffer stay out of the run);
+ * out_failed when that fails. */
+void out_write(const void *buf, size_t len);
 
 /* Flush standard output; out_failed when that fails. */
 void out_flush(void);

@@ -121,7 +121,9 @@ peer_of(const struct serve *s, int fd, struct serve_peer *p)
 	 * time, and its pid be taken by another process. */
 	if (p->known && s->want_comm) {
 		describe_comm(p->pid, p->comm, sizeof(p->comm));
-		describe_peer(fd, p->pid, &p->id);
+		/* Two paths of up to PATH_MAX: only for a report to show. */
+		if ((p->id = malloc(sizeof(*p->id))))
+			describe_peer(fd, p->pid, p->id);
 	}
 }
 
@@ -182,6 +184,7 @@ end_conn(struct serve *s, size_t i)
 	if (c->owned)
 		close(c->fd);
 	fdp_msg_free(&c->m);
+	free(c->peer.id);
 	if (st->fixed)
 		st->fixed = -1;         /* the one source is gone */
 	st->c[i] = st->c[--st->n];
@@ -265,6 +268,7 @@ accept_peer(struct serve *s)
 	if (!allowed(s, &p)) {
 		say_not_allowed(s, &p, 0, fd);
 		close(fd);
+		free(p.id);
 		return -1;
 	}
 	greet(s, fd);

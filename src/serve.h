@@ -21,7 +21,8 @@ struct serve_peer {
 	uid_t uid;
 	gid_t gid;
 	char comm[64];          /* its command name, "" when not asked for or gone */
-	struct proc_id id;      /* who it is, as its pidfd pins it (SO_PEERPIDFD) */
+	struct proc_id *id;     /* who it is, as its pidfd pins it (SO_PEERPIDFD);
+	                         * only for a report (want_comm), else NULL */
 };
 
 struct serve;
