@@ -415,7 +415,7 @@ fdp_recv_step(int sock, int type, struct fdp_msg *m, size_t max)
 
 		/* The buffer doubles as it fills, and is read into up to one
 		 * byte past the bound: that byte is how a longer message shows. */
-		if (m->cap - m->len < 4096 &&
+		if (m->cap - m->len < 1024 &&
 		    grow((void **)&m->data, &m->cap, m->len + 4096, 1) < 0)
 			return fail(m, errno);
 		room = m->cap - m->len;

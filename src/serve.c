@@ -53,6 +53,8 @@ struct serve_state {
 	unsigned long handled, order;
 	size_t children;
 	int stop;               /* no more messages can come */
+	struct fdp_msg spare;   /* the buffers of an ended connection, for the
+	                         * next: an allocator may map and unmap them */
 	sigset_t waitmask;      /* SIGCHLD let through, for ppoll */
 };
 
@@ -167,6 +169,8 @@ add_conn(struct serve *s, int fd, int owned)
 	st->c = xgrow(st->c, &st->cap, st->n + 1, sizeof(*st->c));
 	c = &st->c[st->n++];
 	memset(c, 0, sizeof(*c));
+	c->m = st->spare;
+	memset(&st->spare, 0, sizeof(st->spare));
 	c->fd = fd;
 	c->owned = owned;
 	c->m.nonce = s->nonce;
@@ -183,7 +187,11 @@ end_conn(struct serve *s, size_t i)
 
 	if (c->owned)
 		close(c->fd);
-	fdp_msg_free(&c->m);
+	/* Its buffers serve the next connection, unless they are long. */
+	fdp_msg_clear(&c->m);
+	fdp_msg_shrink(&c->m);
+	fdp_msg_free(&st->spare);
+	st->spare = c->m;
 	free(c->peer.id);
 	if (st->fixed)
 		st->fixed = -1;         /* the one source is gone */
@@ -702,6 +710,7 @@ serve_run(struct serve *s)
 		}
 		reap(s, 0);
 	}
+	fdp_msg_free(&st.spare);
 	free(st.c);
 	free(st.pfd);
 	s->st = NULL;
