@@ -162,6 +162,7 @@ c.close()
 	wait_socket "$sock"
 	"$FDSEND" -o /etc/hostname "$sock" unread 2>serr 3>&- &
 	spid=$!
+	track "$spid"
 	wait_delivering "$spid"
 	touch sent
 	status=0

@@ -743,6 +743,7 @@ while s.recv(64): pass   # EOF: fdrecv has the message, and read comm on accepti
 	recv_bg -T 10 -j "$sock"
 	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
 	spid=$!
+	track "$spid"
 	wait "$spid"
 	recv_done
 	SPID=$spid json_ok 'basic(d["peer"]) == {"pid": int(os.environ["SPID"]), "uid": os.getuid(),
@@ -788,6 +789,7 @@ for _ in range(500):            # stay until fdrecv is done and has removed its 
 	recv_bg -T 10 -j "$sock"
 	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
 	spid=$!
+	track "$spid"
 	wait "$spid"
 	recv_done
 	if have_peerpidfd; then
@@ -828,6 +830,7 @@ while s.recv(64): pass   # EOF: fdrecv has looked at us
 	recv_bg -T 10 -j "$sock"
 	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
 	spid=$!
+	track "$spid"
 	wait "$spid"
 	recv_done
 	json_ok '"cgroup" in d["peer"]' '"unit" not in d["peer"]'
@@ -838,6 +841,7 @@ while s.recv(64): pass   # EOF: fdrecv has looked at us
 	recv_bg -T 10 -j -v "$sock"
 	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
 	spid=$!
+	track "$spid"
 	wait "$spid"
 	recv_done
 	expected=$(python3 -c '
@@ -859,6 +863,7 @@ print(line)')
 	recv_bg -T 10 "$sock"
 	"$FDSEND" -r -w 5 "$sock" hello 3>&- &
 	spid=$!
+	track "$spid"
 	wait "$spid"
 	recv_done
 	run -0 head -n 1 out

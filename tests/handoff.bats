@@ -175,6 +175,7 @@ cd /proc/self/fd && for fd in *; do [ -e "$fd" ] && echo "fd $fd $(readlink "$fd
 	os.execv(sys.argv[1], [sys.argv[1], "-w", "5", "-f", str(l.fileno()), sys.argv[2]])
 	EOF
 	spid=$!
+	track "$spid"
 	recv_bg "$sock" -- "$FDRECV" -p fd:3
 	wait "$spid"
 	"$FDSEND" -w 5 app.sock 'served by the child'
@@ -189,6 +190,7 @@ cd /proc/self/fd && for fd in *; do [ -e "$fd" ] && echo "fd $fd $(readlink "$fd
 	systemd-socket-activate -l "$BATS_TEST_TMPDIR/act.sock" --fdname=web \
 		"$FDSEND" -w 5 --listen-fds "$sock" 'activated' 2>/dev/null 3>&- &
 	apid=$!
+	track "$apid"
 	wait_socket act.sock
 	# The first connection makes it start fdsend with the socket at 3.
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' act.sock

@@ -328,6 +328,7 @@ s.sendmsg([b"with credentials"], [
 	wait_socket "$sock"
 	python3 -c "$creds_sender" dgram "$sock" 3>&- &
 	spid=$!
+	track "$spid"
 	wait "$spid"
 	recv_wait
 	[[ $rstatus -eq 0 ]]

@@ -150,6 +150,7 @@ s.send(b"READY=1")' "$sock"
 	systemd-socket-activate -l "$BATS_TEST_TMPDIR/act.sock" --fdname=web \
 		"$FDSEND" -w 5 --listen-fds --notify "$sock" READY=1 2>/dev/null 3>&- &
 	apid=$!
+	track "$apid"
 	wait_socket act.sock
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' act.sock
 	wait "$apid"

@@ -55,6 +55,7 @@ refused_peer() {
 		"${as_nobody[@]}" "$sdir/fdsend" -t "$type" -f 5 "$ssock" refused \
 		5>"$sdir/pipe" 2>sender.err 3>&- &
 	sjob=$!
+	track "$sjob"
 	wait_for sender.pid .
 	spid=$(cat sender.pid)
 	if [[ $type == dgram ]]; then

@@ -55,6 +55,7 @@ setup() {
 	print(msg.decode(), len(fds), os.read(fds[0], 100).decode().strip())
 	EOF
 	ppid=$!
+	track "$ppid"
 	echo 'from a pipe' | "$FDSEND" -w 5 -f 0 "$sock" 'to python'
 	wait "$ppid"
 	[ "$(cat out)" = 'to python 1 from a pipe' ]
@@ -70,6 +71,7 @@ setup() {
 	print(msg.decode(), len(fds))
 	EOF
 	ppid=$!
+	track "$ppid"
 	"$FDSEND" -w 5 -f 0,1,2 "$sock" 'one record'
 	wait "$ppid"
 	[ "$(cat out)" = 'one record 3' ]
@@ -93,6 +95,7 @@ setup() {
 	print(repr(data), len(got), names == ["f%d" % i for i in range(600)])
 	EOF
 	ppid=$!
+	track "$ppid"
 	python3 - "$FDSEND" "$sock" <<-'EOF'
 	import os, sys
 	fds = [os.open("f%d" % i, os.O_RDONLY) for i in range(600)]
@@ -128,6 +131,7 @@ setup() {
 	print(repr(body[:len(body) - pad]), len(got))
 	EOF
 	ppid=$!
+	track "$ppid"
 	"$FDSEND" -w 5 -f "$(repeat_fd 0 1000)" "$sock" hi </dev/null
 	wait "$ppid"
 	[ "$(cat out)" = "b'hi' 1000" ]

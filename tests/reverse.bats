@@ -7,6 +7,7 @@ load test_helper
 @test "fdsend -l serves one peer that fdrecv -c connects as" {
 	"$FDSEND" -l -o /etc/hostname "$sock" 'offered' 3>&- &
 	spid=$!
+	track "$spid"
 	run -0 "$FDRECV" -c -w 5 -j "$sock"
 	wait "$spid"
 	echo "$output" > got
@@ -19,6 +20,7 @@ load test_helper
 	echo shared > f.txt
 	"$FDSEND" -l -n 2 -o f.txt "$sock" 3>&- &
 	spid=$!
+	track "$spid"
 	run -0 "$FDRECV" -c -w 5 -C "$sock"
 	[ "$output" = shared ]
 	run -0 "$FDRECV" -c -w 5 -p "$sock"
@@ -28,6 +30,7 @@ load test_helper
 @test "fdrecv -c -n 2 connects once for each message" {
 	"$FDSEND" -l -n 2 "$sock" 'again;' 3>&- &
 	spid=$!
+	track "$spid"
 	run -0 "$FDRECV" -c -w 5 -n 2 -p "$sock"
 	wait "$spid"
 	[ "$output" = 'again;again;' ]
@@ -36,6 +39,7 @@ load test_helper
 @test "fdsend -l on a seqpacket socket serves fdrecv -c" {
 	"$FDSEND" -l -t seqpacket -f 0 "$sock" 'seq' </dev/null 3>&- &
 	spid=$!
+	track "$spid"
 	run -0 "$FDRECV" -c -w 5 -j "$sock"
 	wait "$spid"
 	echo "$output" > got
@@ -46,6 +50,7 @@ load test_helper
 @test "fdsend -l -n 0 serves until killed and removes its socket" {
 	"$FDSEND" -l -n 0 "$sock" 'x' 3>&- &
 	spid=$!
+	track "$spid"
 	for i in 1 2 3; do "$FDRECV" -c -w 5 -p "$sock" >/dev/null; done
 	kill -TERM "$spid"
 	status=0
@@ -60,6 +65,7 @@ load test_helper
 		skip "this kernel has no SO_PASSRIGHTS"
 	"$FDSEND" -l -n 2 -f 0 "$sock" 'x' </dev/null 2>err 3>&- &
 	spid=$!
+	track "$spid"
 	wait_socket "$sock"
 	# The first peer turns SO_PASSRIGHTS off: it refuses descriptors.
 	python3 -c '
@@ -88,6 +94,7 @@ s.connect(sys.argv[1]); s.recv(10)' "$sock"
 	c.close()
 	EOF
 	ppid=$!
+	track "$ppid"
 	run -0 --separate-stderr "$FDSEND" -w 5 -r -f 0 "$sock" 'ping'
 	wait "$ppid"
 	[ "$output" = 'got 1 descriptor(s) and ping' ]
@@ -105,6 +112,7 @@ s.connect(sys.argv[1]); s.recv(10)' "$sock"
 	c.close()
 	EOF
 	ppid=$!
+	track "$ppid"
 	run -0 --separate-stderr "$FDSEND" -w 5 -r "$sock" 'ping'
 	wait "$ppid"
 	[ "$output" = 'with a gift' ]
@@ -120,6 +128,7 @@ s.connect(sys.argv[1]); s.recv(10)' "$sock"
 	time.sleep(5)
 	EOF
 	ppid=$!
+	track "$ppid"
 	run -1 --separate-stderr "$FDSEND" -w 5 -r -T 0.3 "$sock" 'ping'
 	kill "$ppid"; wait "$ppid" || true
 	[ "$stderr" = "fdsend: $sock: receive reply: timed out after 0.3 seconds" ]
@@ -139,6 +148,7 @@ s.connect(sys.argv[1]); s.recv(10)' "$sock"
 @test "fdrecv -c fails at once on a peer it does not allow" {
 	"$FDSEND" -l -n 0 "$sock" x 3>&- &
 	spid=$!
+	track "$spid"
 	run -1 --separate-stderr "$FDRECV" -c -w 5 --allow-uid 12345 -p "$sock"
 	kill "$spid"; wait "$spid" || true
 	[[ $stderr =~ ^fdrecv:\ .*:\ refused\ peer\ pid\ [0-9]+\ uid\ $(id -u)\ gid\ $(id -g):\ not\ allowed\ by\ --allow-uid\ or\ --allow-gid$ ]]

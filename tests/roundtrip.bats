@@ -236,6 +236,7 @@ print(len(paths))'
 @test "-w waits for a socket that appears later" {
 	"$FDSEND" -w 5 "$sock" 'waited' >sent 2>&1 3>&- &
 	spid=$!
+	track "$spid"
 	run -0 "$FDRECV" -p "$sock"
 	wait "$spid"
 	[ "$output" = waited ]
@@ -311,6 +312,7 @@ print(len(paths))'
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"part"); time.sleep(3)' "$sock" 3>&- &
 	ppid=$!
+	track "$ppid"
 	recv_wait
 	kill "$ppid"; wait "$ppid" || true
 	[ "$rstatus" -eq 1 ]

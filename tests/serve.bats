@@ -596,6 +596,7 @@ s.close()
 	kill -STOP "$rpid"
 	"$FDSEND" -T 5 -o /etc/hostname -i big "$sock" 3>&- &
 	spid=$!
+	track "$spid"
 	# Connected, and asleep: in the send that waits for room.
 	for ((i = 0; i < 500; i++)); do
 		[[ $(awk '{ print $3 }' "/proc/$spid/stat" 2>/dev/null) == S ]] &&
