@@ -236,6 +236,11 @@ void fdp_msg_shrink(struct fdp_msg *m);
 /* Close every descriptor of a list. */
 void fdp_close_all(const int *fds, size_t n);
 
+/* Write the low 4 * ndigits bits of v as that many lowercase hex digits,
+ * with no NUL: the framing's numbers, without snprintf(3), whose code is
+ * most of the C library a plain run would otherwise map. */
+void fdp_hex(char *dst, unsigned long long v, int ndigits);
+
 /*
  * The framing of fdp_send, undone: the length of the message that data
  * (of len bytes, as received) carries. A payload of exactly one NUL byte

@@ -397,8 +397,16 @@ parse_args(int argc, char **argv, struct opts *o)
 		}
 		/* -b makes what it hands over: options about receiving, no. */
 		if (c != 'b' && c != 'm' && c != 'v' && c != OPT_AT && c != OPT_FDNAME &&
-		    c != OPT_ENV)
-			snprintf(receiving, sizeof(receiving), "%.*s", scan.badlen, scan.bad);
+		    c != OPT_ENV) {
+			/* Copied by hand: snprintf would map most of the C
+			 * library's code into every run for this one line. */
+			size_t n = strnlen(scan.bad, sizeof(receiving) - 1);
+
+			if (n > (size_t)scan.badlen)
+				n = (size_t)scan.badlen;
+			memcpy(receiving, scan.bad, n);
+			receiving[n] = '\0';
+		}
 	}
 	argv += scan.ind;
 	argc -= scan.ind;

@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -25,6 +24,15 @@ fdp_close_all(const int *fds, size_t n)
 
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+}
+
+void
+fdp_hex(char *dst, unsigned long long v, int ndigits)
+{
+	while (ndigits-- > 0) {
+		dst[ndigits] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	}
 }
 
 /* Whether data ends with a padding trailer, and how many NUL bytes of
@@ -158,7 +166,7 @@ fdp_send(int sock, int type, const void *buf, size_t len,
 	static const char zeros[4096];
 	size_t batches = nfds ? (nfds + FDP_MAX_FDS - 1) / FDP_MAX_FDS : 1;
 	struct cursor c = { { { (void *)buf, len } }, 1 };
-	char tail[TRAILER_LEN + 1];
+	char tail[TRAILER_LEN];
 	size_t b, pad;
 
 	if (type != SOCK_STREAM && batches > 1) {
@@ -183,8 +191,9 @@ fdp_send(int sock, int type, const void *buf, size_t len,
 			errno = E2BIG;
 			return -1;
 		}
-		tail[0] = '\0';
-		snprintf(tail + 1, sizeof(tail) - 1, "fdpad=%08zx\n", pad);
+		memcpy(tail, "\0fdpad=", 7);
+		fdp_hex(tail + 7, pad, 8);
+		tail[TRAILER_LEN - 1] = '\n';
 		c.v[1] = (struct iovec){ (void *)zeros, pad };
 		c.v[2] = (struct iovec){ tail, TRAILER_LEN };
 		c.n = 3;

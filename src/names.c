@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -39,7 +38,8 @@ fdp_nonce(char nonce[FDP_NONCE_LEN + 1])
 		memcpy(r, &v, sizeof(r));
 	}
 	for (i = 0; i < sizeof(r); i++)
-		snprintf(nonce + 2 * i, 3, "%02x", r[i]);
+		fdp_hex(nonce + 2 * i, r[i], 2);
+	nonce[2 * sizeof(r)] = '\0';
 	return 0;
 }
 
