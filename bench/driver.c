@@ -648,20 +648,49 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 }
 
 /*
- * What the delivery wait costs: the minimal sender into one fdrecv -p -n 0,
- * ending its message with shutdown(2) and waiting for the receiver to close
- * (s[0], as fdsend does) or leaving at once (s[1]), in blocks that take
- * turns. After each block the driver waits, untimed, until the receiver
- * has caught up.
+ * Two senders that take turns: in each round, blocks of runs of sa[0] and
+ * of sa[1], the order alternating, each block timed into s[i]. After each
+ * block, catch_up(arg) waits, untimed, until the receiver has handled it,
+ * so that no block pays for the one before.
  */
 static void
-delivery_rounds(struct series *s, long runs)
+take_turns(struct series *s, long runs, struct args sa[2],
+    void (*catch_up)(int), int arg)
 {
-	struct args ra, sa[2];
-	pid_t rp, pid;
+	pid_t pid;
 	long j;
 	int r, b, k, i;
 	double t0;
+
+	for (r = 0; r < cfg.rounds; r++)
+		for (b = 0; b < cfg.blocks; b++)
+			for (k = 0; k < 2; k++) {
+				i = (r + b + k) % 2;
+				t0 = now_ns();
+				for (j = 0; j < runs; j++) {
+					pid = spawn_fast(sa[i].v, devnull, devnull);
+					wait_ok(pid, NULL, sa[i].v[0]);
+				}
+				add(&s[i], r, (now_ns() - t0) / (double)runs);
+				catch_up(arg);
+			}
+}
+
+/* The driver's own empty handoff, which impl's receiver answers once it
+ * has handled everything before it. */
+static void
+caught_up(int impl)
+{
+	handoff(impl, 0, 0);
+}
+
+/* One fdrecv -p -n 0 on fdrecv -p's socket, for two senders to take turns
+ * into (stop_receiver ends it). */
+static pid_t
+pair_start(void)
+{
+	struct args ra;
+	pid_t rp;
 
 	ra.n = 0;
 	arg(&ra, cfg.fdrecv);
@@ -670,6 +699,30 @@ delivery_rounds(struct series *s, long runs)
 	arg(&ra, "0");
 	arg(&ra, "fd:3");
 	rp = spawn_fork(ra.v, devnull, devnull, lsock[PROJ_P]);
+	handoff(PROJ_P, devnull, 1);
+	return rp;
+}
+
+static void
+stop_receiver(pid_t rp)
+{
+	kill(rp, SIGTERM);
+	waitpid(rp, NULL, 0);
+	track(0, rp);
+}
+
+/*
+ * What the delivery wait costs: the minimal sender into one fdrecv -p -n 0,
+ * ending its message with shutdown(2) and waiting for the receiver to close
+ * (s[0], as fdsend does) or leaving at once (s[1]).
+ */
+static void
+delivery_rounds(struct series *s, long runs)
+{
+	struct args sa[2];
+	pid_t rp = pair_start();
+	int i;
+
 	for (i = 0; i < 2; i++) {
 		sender(&sa[i], MIN, 0, 1);
 		sa[i].v[0] = cfg.min_send;
@@ -677,45 +730,22 @@ delivery_rounds(struct series *s, long runs)
 		if (i)
 			arg(&sa[i], "nowait");
 	}
-	handoff(PROJ_P, devnull, 1);
-	for (r = 0; r < cfg.rounds; r++)
-		for (b = 0; b < cfg.blocks; b++)
-			for (k = 0; k < 2; k++) {
-				i = (r + b + k) % 2;
-				t0 = now_ns();
-				for (j = 0; j < runs; j++) {
-					pid = spawn_fast(sa[i].v, devnull, devnull);
-					wait_ok(pid, NULL, sa[i].v[0]);
-				}
-				add(&s[i], r, (now_ns() - t0) / (double)runs);
-				handoff(PROJ_P, 0, 0);
-			}
-	kill(rp, SIGTERM);
-	waitpid(rp, NULL, 0);
-	track(0, rp);
+	take_turns(s, runs, sa, caught_up, PROJ_P);
+	stop_receiver(rp);
 }
 
 /*
  * What descriptor names cost: fdsend -f 0=NAME (s[0]), which waits for
  * fdrecv's greeting and sends the names after its message, against
- * fdsend -f 0 (s[1]), into one fdrecv -p -n 0, in blocks that take turns.
+ * fdsend -f 0 (s[1]), into one fdrecv -p -n 0.
  */
 static void
 names_rounds(struct series *s, long runs)
 {
-	struct args ra, sa[2];
-	pid_t rp, pid;
-	long j;
-	int r, b, k, i;
-	double t0;
+	struct args sa[2];
+	pid_t rp = pair_start();
+	int i;
 
-	ra.n = 0;
-	arg(&ra, cfg.fdrecv);
-	arg(&ra, "-p");
-	arg(&ra, "-n");
-	arg(&ra, "0");
-	arg(&ra, "fd:3");
-	rp = spawn_fork(ra.v, devnull, devnull, lsock[PROJ_P]);
 	for (i = 0; i < 2; i++) {
 		sa[i].n = 0;
 		arg(&sa[i], cfg.fdsend);
@@ -723,22 +753,8 @@ names_rounds(struct series *s, long runs)
 		arg(&sa[i], i ? "0" : "0=name");
 		arg(&sa[i], cfg.sock[PROJ_P]);
 	}
-	handoff(PROJ_P, devnull, 1);
-	for (r = 0; r < cfg.rounds; r++)
-		for (b = 0; b < cfg.blocks; b++)
-			for (k = 0; k < 2; k++) {
-				i = (r + b + k) % 2;
-				t0 = now_ns();
-				for (j = 0; j < runs; j++) {
-					pid = spawn_fast(sa[i].v, devnull, devnull);
-					wait_ok(pid, NULL, sa[i].v[0]);
-				}
-				add(&s[i], r, (now_ns() - t0) / (double)runs);
-				handoff(PROJ_P, 0, 0);
-			}
-	kill(rp, SIGTERM);
-	waitpid(rp, NULL, 0);
-	track(0, rp);
+	take_turns(s, runs, sa, caught_up, PROJ_P);
+	stop_receiver(rp);
 }
 
 /* How many senders run at once in the concurrent scenario. */
@@ -869,20 +885,17 @@ notify_barrier(int s)
 
 /*
  * fdsend --notify, a new process a run, into one fdrecv --notify -n 0 -p
- * on a datagram socket, in blocks that take turns: s[0] waits for the
- * receiver (the default), s[1] has --no-barrier. After each block the
- * driver waits until the receiver has caught up, untimed, so that no block
- * pays for the datagrams of the one before.
+ * on a datagram socket, taking turns: s[0] waits for the receiver (the
+ * default), s[1] has --no-barrier. The driver's own barrier is the
+ * catching up between blocks.
  */
 static void
 notify_rounds(struct series *s, long runs)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct args ra, sa[2];
-	long j;
-	pid_t rp, pid;
-	int ls, cs, r, b, k, i;
-	double t0;
+	pid_t rp;
+	int ls, cs, i;
 
 	memcpy(sun.sun_path, cfg.nsock, strlen(cfg.nsock));
 	ls = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -909,22 +922,9 @@ notify_rounds(struct series *s, long runs)
 		arg(&sa[i], cfg.nsock);
 		arg(&sa[i], "STATUS=benchmark");
 	}
-	for (r = 0; r < cfg.rounds; r++)
-		for (b = 0; b < cfg.blocks; b++)
-			for (k = 0; k < 2; k++) {
-				i = (r + b + k) % 2;
-				t0 = now_ns();
-				for (j = 0; j < runs; j++) {
-					pid = spawn_fast(sa[i].v, devnull, devnull);
-					wait_ok(pid, NULL, sa[i].v[0]);
-				}
-				add(&s[i], r, (now_ns() - t0) / (double)runs);
-				notify_barrier(cs);
-			}
+	take_turns(s, runs, sa, notify_barrier, cs);
 	close(cs);
-	kill(rp, SIGTERM);
-	waitpid(rp, NULL, 0);
-	track(0, rp);
+	stop_receiver(rp);
 	unlink(cfg.nsock);
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "fdpass.h"
 #include "handoff.h"
 
 extern char **environ;
@@ -281,7 +282,8 @@ set_message(const char *msg, size_t len)
 		if (!v)
 			return -1;
 		for (i = 0; i < len; i++)
-			snprintf(v + i * 2, 3, "%02x", (unsigned char)msg[i]);
+			fdp_hex(v + i * 2, (unsigned char)msg[i], 2);
+		v[len * 2] = '\0';
 		unsetenv("FDRECV_MESSAGE");
 		r = setenv("FDRECV_MESSAGE_HEX", v, 1);
 	} else {

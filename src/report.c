@@ -135,6 +135,25 @@ json_cstr(FILE *f, const char *s)
 	json_string(f, s, strlen(s));
 }
 
+/* ,"key":"s" after an object's first member; the key is absent where s
+ * is empty or missing, as the schema wants of what does not apply. */
+static void
+json_opt_str(FILE *f, const char *key, const char *s)
+{
+	if (!s || !s[0])
+		return;
+	fprintf(f, ",\"%s\":", key);
+	json_cstr(f, s);
+}
+
+/* ,"key":true or false; absent where b is negative: not known. */
+static void
+json_opt_bool(FILE *f, const char *key, int b)
+{
+	if (b >= 0)
+		fprintf(f, ",\"%s\":%s", key, b ? "true" : "false");
+}
+
 struct list {
 	FILE *f;
 	int n;
@@ -459,10 +478,7 @@ json_fd(FILE *f, const struct report *r, size_t i)
 		return;
 	}
 	fprintf(f, ",\"type\":\"%s\"", d.type);
-	if (d.path[0]) {
-		fputs(",\"path\":", f);
-		json_cstr(f, d.path);
-	}
+	json_opt_str(f, "path", d.path);
 	if (d.access)
 		fprintf(f, ",\"access\":\"%s\"", d.access);
 	fputs(",\"flags\":[", f);
@@ -485,27 +501,15 @@ json_fd(FILE *f, const struct report *r, size_t i)
 		fprintf(f, ",\"socket\":{\"family\":\"%s\"", d.family);
 		if (d.socktype)
 			fprintf(f, ",\"type\":\"%s\"", d.socktype);
-		if (d.listening >= 0)
-			fprintf(f, ",\"listening\":%s", d.listening ? "true" : "false");
-		if (d.local[0]) {
-			fputs(",\"local\":", f);
-			json_cstr(f, d.local);
-		}
-		if (d.peer[0]) {
-			fputs(",\"peer\":", f);
-			json_cstr(f, d.peer);
-		}
+		json_opt_bool(f, "listening", d.listening);
+		json_opt_str(f, "local", d.local);
+		json_opt_str(f, "peer", d.peer);
 		if (d.has_netns) {
 			fprintf(f, ",\"netns\":%llu", d.netns);
-			if (d.netns_ours >= 0)
-				fprintf(f, ",\"netns_ours\":%s", d.netns_ours ? "true" : "false");
+			json_opt_bool(f, "netns_ours", d.netns_ours);
 		}
-		if (d.device[0]) {
-			fputs(",\"device\":", f);
-			json_cstr(f, d.device);
-		}
-		if (d.reuseport >= 0)
-			fprintf(f, ",\"reuseport\":%s", d.reuseport ? "true" : "false");
+		json_opt_str(f, "device", d.device);
+		json_opt_bool(f, "reuseport", d.reuseport);
 		fputc('}', f);
 	}
 	if (d.anon[0]) {
@@ -529,24 +533,13 @@ json_peer(FILE *f, const struct report *r)
 		return;
 	fprintf(f, ",\"%s\":{\"pid\":%d,\"uid\":%u,\"gid\":%u", r->process ? "process" : "peer",
 	    (int)r->pid, (unsigned)r->uid, (unsigned)r->gid);
-	if (r->comm && r->comm[0] && !(id && id->exited)) {
-		fputs(",\"comm\":", f);
-		json_cstr(f, r->comm);
-	}
+	if (!(id && id->exited))
+		json_opt_str(f, "comm", r->comm);
 	if (id) {
-		fprintf(f, ",\"exited\":%s", id->exited ? "true" : "false");
-		if (id->exe[0]) {
-			fputs(",\"exe\":", f);
-			json_cstr(f, id->exe);
-		}
-		if (id->cgroup[0]) {
-			fputs(",\"cgroup\":", f);
-			json_cstr(f, id->cgroup);
-		}
-		if (id->unit[0]) {
-			fputs(",\"unit\":", f);
-			json_cstr(f, id->unit);
-		}
+		json_opt_bool(f, "exited", id->exited != 0);
+		json_opt_str(f, "exe", id->exe);
+		json_opt_str(f, "cgroup", id->cgroup);
+		json_opt_str(f, "unit", id->unit);
 	}
 	fputc('}', f);
 }
