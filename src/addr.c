@@ -126,16 +126,10 @@ connect_once(const struct fdp_addr *a, int type, int timeout_ms)
 	s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -1;
-	if (timeout_ms >= 0) {
-		/* connect() blocks only while the listener's backlog is full;
-		 * SO_SNDTIMEO is what bounds that wait on AF_UNIX. */
-		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-
-		if (timeout_ms == 0)
-			tv.tv_usec = 1; /* a zero timeval means forever */
-		if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-			goto fail;
-	}
+	/* connect() blocks only while the listener's backlog is full;
+	 * SO_SNDTIMEO is what bounds that wait on AF_UNIX. */
+	if (timeout_ms >= 0 && fdp_set_timeout(s, SO_SNDTIMEO, timeout_ms) < 0)
+		goto fail;
 	for (;;) {
 		if (connect(s, (const struct sockaddr *)&a->sun, a->len) == 0)
 			return s;
@@ -191,6 +185,16 @@ fdp_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+fdp_set_timeout(int sock, int opt, long long ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000 * 1000) };
+
+	if (ms <= 0)
+		tv = (struct timeval){ 0, 1 };
+	return setsockopt(sock, SOL_SOCKET, opt, &tv, sizeof(tv));
 }
 
 /* connect() answers ECONNREFUSED for a file that is not a socket, as for

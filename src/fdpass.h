@@ -41,6 +41,11 @@ int fdp_addr_parse(const char *text, struct fdp_addr *a);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long long fdp_now_ms(void);
 
+/* Bound each blocking call of opt's kind on sock (SO_SNDTIMEO or
+ * SO_RCVTIMEO) to ms milliseconds; 0 or less is as short as the kernel
+ * allows, not forever as a zero timeval would be. */
+int fdp_set_timeout(int sock, int opt, long long ms);
+
 /* Wait until fd is ready for events (POLLIN, POLLOUT); ETIMEDOUT. */
 int fdp_wait(int fd, short events, int timeout_ms);
 
@@ -169,9 +174,11 @@ int fdp_refused(int sock, char *why, size_t size);
  * later. Fails with ECONNRESET when it closed with the message unread,
  * EBADMSG when it refused the message (why: the reason it gave, cut to
  * size), ETIMEDOUT when it had not read it all within timeout_ms (-1:
- * no limit). Anything else the receiver sends is read and dropped.
+ * no limit). Anything else the receiver sends is read and dropped. A
+ * socket of its own (own) is left with SO_RCVTIMEO set; a shared one (an
+ * inherited descriptor, maybe non-blocking) is left as it was.
  */
-int fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size);
+int fdp_delivered(int sock, int own, int timeout_ms, int linger_ms, char *why, size_t size);
 
 /*
  * Descriptor names on a stream connection, from fdsend to fdrecv, without

@@ -746,11 +746,11 @@ check_type(const struct opts *o, const struct out *m, int type)
  * taken the message (fdp_delivered), and say what it did instead.
  */
 static int
-wait_delivered(const struct opts *o, const char *who, int sock)
+wait_delivered(const struct opts *o, const char *who, int sock, int own)
 {
 	char why[256];
 
-	if (fdp_delivered(sock, o->timeout_ms, LINGER_MS, why, sizeof(why)) == 0)
+	if (fdp_delivered(sock, own, o->timeout_ms, LINGER_MS, why, sizeof(why)) == 0)
 		return 0;
 	if (errno == EBADMSG)
 		warnx("%s: the receiver refused the message: %s", who, arg_show(why));
@@ -800,17 +800,34 @@ send_names(const struct opts *o, const struct out *m, int sock, const char *who)
 	return -1;
 }
 
-/* Send on a connected socket, then -v, and -r or the wait for delivery. */
+/* The message itself, on a connected socket. */
 static int
-deliver(const struct opts *o, const struct out *m, int sock, int type, const char *who)
+send_message(const struct opts *o, const struct out *m, int sock, int type)
 {
 	notify_sent_fn *sent = o->verbose ? verbose_datagram : NULL;
-	int r = o->notify ?
+
+	return o->notify ?
 	    notify_send(sock, m->fds, m->names, m->nfds, m->data, m->len, o->timeout_ms,
 	    sent, NULL) :
 	    fdp_send(sock, type, m->data, m->len, m->fds, m->nfds, o->timeout_ms);
+}
+
+/*
+ * Send on a connected socket (own: not an inherited one), then -v, and -r
+ * or the wait for delivery.
+ */
+static int
+deliver(const struct opts *o, const struct out *m, int sock, int own, int type, const char *who)
+{
+	notify_sent_fn *sent = o->verbose ? verbose_datagram : NULL;
+	int r = send_message(o, m, sock, type);
 	int names = NAMES_NONE;
 
+	/* One batch of descriptors goes whole or not at all (see main):
+	 * refused for the descriptors in flight, it may go under a higher
+	 * limit on open files. */
+	if (r < 0 && errno == ETOOMANYREFS && m->nfds <= FDP_MAX_FDS && proc_nofile_raise() > 0)
+		r = send_message(o, m, sock, type);
 	if (r < 0) {
 		int e = errno;
 
@@ -839,7 +856,7 @@ deliver(const struct opts *o, const struct out *m, int sock, int type, const cha
 		verbose(m, sock, type);
 	/* A datagram is delivered once queued: there is no one to ask. */
 	if (type != SOCK_DGRAM &&
-	    (o->reply ? copy_reply(o, who, sock, type) : wait_delivered(o, who, sock)) < 0)
+	    (o->reply ? copy_reply(o, who, sock, type) : wait_delivered(o, who, sock, own)) < 0)
 		return -1;
 	/* Its sockets are the receiver's now: their files stay. */
 	proc_binds_keep();
@@ -886,7 +903,7 @@ serve(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 			    (unsigned)uid);
 		else
 			snprintf(who, sizeof(who), "%s: a peer", o->name);
-		if (deliver(o, m, c, l.type, who) < 0)
+		if (deliver(o, m, c, 1, l.type, who) < 0)
 			status = 1;
 		close(c);
 		served++;
@@ -920,7 +937,7 @@ send_once(const struct opts *o, const struct fdp_addr *a, const struct out *m)
 		check_type(o, m, type);
 	if (check_receiver(o, o->name, "receiver", sock, type) < 0)
 		return -1;
-	return deliver(o, m, sock, type, o->name);
+	return deliver(o, m, sock, a->fd < 0, type, o->name);
 }
 
 int
@@ -954,15 +971,22 @@ main(int argc, char **argv)
 	/* MSG_NOSIGNAL covers the socket; this covers standard output (-r)
 	 * and error. Nothing else to set up: fdsend -l does its own. */
 	signal(SIGPIPE, SIG_IGN);
-	/* Descriptors in flight count against the limit on open files: past
-	 * it the kernel stops a message part way (ETOOMANYREFS), and the
-	 * receiver is left with half of it. Raise it, and refuse beforehand
-	 * what cannot fit under it. */
-	proc_nofile_raise();
-	inflight = proc_inflight_limit(m.nfds);
-	if (inflight)
-		errx(1, "%s: %zu descriptors cannot all be in flight under the limit of %lu open "
-		    "files; nothing sent", o.name, m.nfds, inflight);
+	/*
+	 * Descriptors in flight count against the limit on open files: past
+	 * it the kernel refuses a batch (ETOOMANYREFS), checking before it
+	 * takes any. A message of more than one batch could stop part way,
+	 * the receiver left with half of it: raise the limit first, and
+	 * refuse beforehand what cannot fit under it. So too for -r, whose
+	 * reply may bring descriptors. One batch goes whole or not at all: the
+	 * limit is raised only if the kernel refuses it (deliver).
+	 */
+	if (m.nfds > FDP_MAX_FDS || o.reply) {
+		proc_nofile_raise();
+		inflight = proc_inflight_limit(m.nfds);
+		if (inflight)
+			errx(1, "%s: %zu descriptors cannot all be in flight under the limit of "
+			    "%lu open files; nothing sent", o.name, m.nfds, inflight);
+	}
 
 	status = o.listen ? serve(&o, &a, &m) : send_once(&o, &a, &m) < 0;
 	if (o.fds.own)

@@ -569,12 +569,41 @@ fdp_refused(int sock, char *why, size_t size)
 	return fdp_refusal(buf + skip, (size_t)n - skip, why, size);
 }
 
+/*
+ * Wait up to ms for what the receiver sends, or its close: recv(2)'s
+ * answer, EAGAIN when nothing came. On a socket of our own, one blocking
+ * recv under SO_RCVTIMEO (set again only when it changes, *set), and
+ * MSG_WAITALL gathers in the kernel what comes before the close (fdrecv's
+ * greeting) instead of returning it a piece at a time. A shared socket
+ * may be non-blocking, and its options are not ours to change: poll for
+ * the close (POLLRDHUP: the greeting wakes nothing), then read.
+ */
+static ssize_t
+recv_within(int sock, int own, long long ms, long long *set, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = sock, .events = POLLRDHUP };
+	int r;
+
+	if (own) {
+		if (ms != *set && fdp_set_timeout(sock, SO_RCVTIMEO, *set = ms) < 0)
+			return -1;
+		return recv(sock, buf, len, MSG_WAITALL);
+	}
+	r = poll(&p, 1, (int)ms);
+	if (r <= 0) {
+		if (r == 0)
+			errno = EAGAIN;
+		return -1;
+	}
+	return recv(sock, buf, len, MSG_DONTWAIT);
+}
+
 int
-fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
+fdp_delivered(int sock, int own, int timeout_ms, int linger_ms, char *why, size_t size)
 {
 	/* The clock only when it matters: reading it first faults in a page,
 	 * and a receiver usually closes before the first look. */
-	long long start = timeout_ms >= 0 ? fdp_now_ms() : 0, read_at = 0;
+	long long start = timeout_ms >= 0 ? fdp_now_ms() : 0, read_at = 0, set = -1;
 	long at = 0;
 	int greeting = 0;
 	int look = 4;   /* ms until the next look at what is still unread */
@@ -584,49 +613,32 @@ fdp_delivered(int sock, int timeout_ms, int linger_ms, char *why, size_t size)
 	if (shutdown(sock, SHUT_WR) < 0 && errno != ENOTCONN)
 		return -1;
 	for (;;) {
-		/* Woken by the close, not by what comes before it: fdrecv's
-		 * greeting, sent as it accepted, would cost a wakeup. */
-		struct pollfd p = { .fd = sock, .events = POLLRDHUP };
-		long long now = 0;
-		int wait = look, r;
+		char buf[512];
+		long long now = 0, until;
+		ssize_t n;
 
 		/* A receiver usually closes at once; one that keeps its end
 		 * open is looked at, less and less often, until it has read
 		 * everything, and then given linger_ms to close. */
-		if (timeout_ms >= 0 || read_at) {
-			long long until;
-
+		if (timeout_ms >= 0 || read_at)
 			now = fdp_now_ms();
-			until = now + look;
-			if (timeout_ms >= 0 && start + timeout_ms < until)
-				until = start + timeout_ms;
-			if (read_at && read_at + linger_ms < until)
-				until = read_at + linger_ms;
-			wait = until > now ? (int)(until - now) : 0;
-		}
-		r = poll(&p, 1, wait);
-		if (r < 0 && errno != EINTR)
+		until = now + look;
+		if (timeout_ms >= 0 && start + timeout_ms < until)
+			until = start + timeout_ms;
+		if (read_at && read_at + linger_ms < until)
+			until = read_at + linger_ms;
+		n = recv_within(sock, own, until - now, &set, buf, sizeof(buf));
+		if (n > 0 && refusal(buf, (size_t)n, &at, &greeting, why, size)) {
+			errno = EBADMSG;
 			return -1;
-		while (r > 0) {
-			char buf[512];
-			ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
-
-			if (n > 0 && refusal(buf, (size_t)n, &at, &greeting, why, size)) {
-				errno = EBADMSG;
-				return -1;
-			}
-			if (n == 0)
-				return 0;
-			/* Unread bytes at its close make the kernel reset. */
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				return -1;
-			if (n < 0 && errno == EAGAIN)
-				break;
 		}
-		if (r > 0)
+		if (n == 0)
+			return 0;
+		if (n > 0 || errno == EINTR)
 			continue;
-		if (r < 0)
-			continue;
+		/* Unread bytes at its close make the kernel reset. */
+		if (errno != EAGAIN)
+			return -1;
 		now = fdp_now_ms();
 		if (!read_at && unread(sock) == 0)
 			read_at = now;

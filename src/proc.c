@@ -332,21 +332,25 @@ static struct rlimit nofile;   /* as the process started */
 static rlim_t nofile_now;       /* the soft limit after raising it */
 static int nofile_saved;
 
-void
+int
 proc_nofile_raise(void)
 {
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	nofile = rl;
+		return 0;
+	if (!nofile_saved)
+		nofile = rl;
 	nofile_saved = 1;
 	nofile_now = rl.rlim_cur;
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
 			nofile_now = rl.rlim_max;
+			return 1;
+		}
 	}
+	return 0;
 }
 
 void

@@ -42,9 +42,9 @@ void proc_signals_restore(void);
  * Raise the soft limit on open files to the hard one, so that any number
  * of descriptors below it can arrive and be handed on; restore the limit
  * the process started with for a command to run (programs that use
- * select(2) rely on it).
+ * select(2) rely on it). proc_nofile_raise returns 1 when it raised it.
  */
-void proc_nofile_raise(void);
+int proc_nofile_raise(void);
 void proc_nofile_restore(void);
 
 /* Whether n descriptors could be in flight at once from this process:

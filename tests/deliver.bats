@@ -282,6 +282,78 @@ time.sleep(30)
 	[[ $(cat out) == all ]]
 }
 
+# Other processes of uid 65534 holding 300 descriptors in flight, on a
+# socket pair that nobody reads; the kernel counts them against the limit
+# on open files of every sender of that uid.
+hold_in_flight() {
+	"${as_nobody[@]}" python3 -c '
+import os, socket, sys, time
+a, b = socket.socketpair()
+fd = os.open("/dev/null", os.O_RDONLY)
+for n in (250, 50):
+    socket.send_fds(a, [b"x"], [fd] * n)
+open(sys.argv[1], "w").write("held\n")
+time.sleep(60)
+' "$sdir/held" 3>&- &
+	track $!
+	wait_for "$sdir/held" held
+}
+
+@test "fdsend sends one batch refused for others' descriptors in flight again, under its raised limit" {
+	(($(ulimit -Hn) > 1024)) || skip "the hard limit on open files is $(ulimit -Hn)"
+	setup_shared
+	hold_in_flight
+	recv_bg -p -m 777 --expect 1 "$sdir/s.sock"
+	wait_socket "$sdir/s.sock"
+	# 300 in flight, past the soft limit of 100: the kernel refuses the
+	# batch before taking any; under the hard limit it goes.
+	run -0 --separate-stderr timeout 10 bash -c 'ulimit -Sn 100 && exec "$@"' _ \
+		"${as_nobody[@]}" "$sdir/fdsend" -f 0 "$sdir/s.sock" one </dev/null
+	[[ -z $stderr ]]
+	recv_wait
+	[[ $rstatus -eq 0 ]]
+	[[ $(cat out) == one ]]
+}
+
+@test "fdsend fails with ETOOMANYREFS when others' descriptors in flight pass its hard limit, and sends nothing" {
+	setup_shared
+	hold_in_flight
+	recv_bg -p -m 777 -T 0.5 "$sdir/s.sock"
+	wait_socket "$sdir/s.sock"
+	run -1 --separate-stderr timeout 10 bash -c 'ulimit -n 100 && exec "$@"' _ \
+		"${as_nobody[@]}" "$sdir/fdsend" -f 0 "$sdir/s.sock" one </dev/null
+	[[ $stderr == "fdsend: $sdir/s.sock: send: "*" (more descriptors in flight than the open files limit)" ]]
+	recv_wait
+	# It connected and sent nothing: fdrecv counted no message.
+	[[ $rstatus -eq 1 ]]
+	[[ ! -s out ]]
+}
+
+@test "fdsend leaves an inherited socket as it was, non-blocking with its SO_RCVTIMEO, and waits on it without spinning" {
+	run -0 python3 -c '
+import os, resource, socket, struct, subprocess, sys, time
+a, b = socket.socketpair()
+a.setblocking(False)
+a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 7, 0))
+p = subprocess.Popen([sys.argv[1], "fd:%d" % a.fileno(), "hello"], pass_fds=[a.fileno()])
+data = b""
+while True:
+    got = b.recv(100)
+    if not got:
+        break
+    data += got
+# fdsend waits for our close: half a second, in which it must not spin.
+time.sleep(0.5)
+b.close()
+status = p.wait()
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(data.decode(), status, os.get_blocking(a.fileno()),
+      struct.unpack("ll", a.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16)),
+      ru.ru_utime + ru.ru_stime < 0.2)
+' "$FDSEND" 3>&-
+	[[ $output == "hello 0 False (7, 0) True" ]]
+}
+
 # ---------------------------------------------------------------------------
 # -r and --max-size
 

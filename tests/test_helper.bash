@@ -87,15 +87,18 @@ wait_count() {
 	return 1
 }
 
-# Wait (up to 5 s) until fdsend (pid $1) waits in poll(2): having sent
-# its message, for the receiver to take it.
+# Wait (up to 5 s) until fdsend (pid $1) waits on its socket, in recv(2)
+# (or poll(2), on an inherited one): having sent its message, for the
+# receiver to take it.
 wait_delivering() {
-	local i
+	local i w
 	for ((i = 0; i < 500; i++)); do
-		[[ $(cat "/proc/$1/wchan" 2>/dev/null) == *poll* ]] && return 0
+		w=$(cat "/proc/$1/wchan" 2>/dev/null)
+		[[ $w == unix_stream_read_generic || $w == __skb_wait_for_more_packets ||
+		    $w == *poll* ]] && return 0
 		sleep 0.01
 	done
-	echo "process $1 is not waiting in poll(2) after 5 s" >&2
+	echo "process $1 is not waiting for its receiver after 5 s" >&2
 	return 1
 }
 
