@@ -26,6 +26,11 @@ endif
 CFLAGS ?= -O2
 MODE_CFLAGS = -ffunction-sections -fdata-sections -DIDS_FROM_FILES
 MODE_LDFLAGS = -static -Wl,--gc-sections $(if $(filter -g%,$(CFLAGS)),,-s)
+# musl protects no RELRO segment in a static program (glibc does): its
+# page alignment would only cost each run a page fault.
+ifneq ($(findstring musl,$(notdir $(CC))),)
+MODE_LDFLAGS += -Wl,-z,norelro
+endif
 endif
 
 CFLAGS ?= -O2 -g
