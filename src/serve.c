@@ -35,6 +35,7 @@ struct conn {
 	unsigned long msgs;     /* messages taken on this connection */
 	struct fdp_msg m;
 	struct serve_peer peer;
+	int asked;              /* peer holds what the kernel said of it */
 };
 
 struct serve_state {
@@ -145,6 +146,27 @@ peer_of_datagram(const struct serve *s, const struct fdp_msg *m, struct serve_pe
 	}
 }
 
+/* Whether a connected peer's credentials are needed as it comes: to
+ * check them, or for every report to name it. Else they are asked for
+ * only if there is something to say of the peer (peer()): SO_PEERCRED
+ * answers as of connect(), whenever it is asked, so nothing is lost but a
+ * system call per connection. */
+static int
+peer_at_once(const struct serve *s)
+{
+	return s->want_comm || s->allow->n[0] || s->allow->n[1];
+}
+
+/* Connection c's peer, asked of the kernel the first time. */
+static const struct serve_peer *
+peer(const struct serve *s, struct conn *c)
+{
+	if (!c->asked)
+		peer_of(s, c->fd, &c->peer);
+	c->asked = 1;
+	return &c->peer;
+}
+
 /* A stream peer is greeted before anything is read from it: a sender
  * with descriptor names then knows it speaks to fdrecv. */
 static void
@@ -173,6 +195,8 @@ add_conn(struct serve *s, int fd, int owned)
 	memset(&st->spare, 0, sizeof(st->spare));
 	c->fd = fd;
 	c->owned = owned;
+	/* A datagram's credentials come with it (peer_of_datagram). */
+	c->asked = st->type == SOCK_DGRAM;
 	c->m.nonce = s->nonce;
 	arm(s, c);
 	return c;
@@ -230,8 +254,7 @@ connect_server(struct serve *s)
 	c = add_conn(s, fd, 1);
 	st->fixed = 1;
 	st->again = 0;
-	peer_of(s, fd, &c->peer);
-	if (!allowed(s, &c->peer)) {
+	if (!allowed(s, peer(s, c))) {
 		say_not_allowed(s, &c->peer, 0, c->fd);
 		end_conn(s, 0);
 		return -1;
@@ -245,8 +268,9 @@ static long
 accept_peer(struct serve *s)
 {
 	struct serve_state *st = s->st;
-	struct serve_peer p;
-	int fd;
+	struct serve_peer p = { 0 };
+	struct conn *c;
+	int fd, asked = peer_at_once(s);
 
 	fd = accept4(st->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
@@ -270,7 +294,8 @@ accept_peer(struct serve *s)
 		st->stop = 1;
 		return -1;
 	}
-	peer_of(s, fd, &p);
+	if (asked)
+		peer_of(s, fd, &p);
 	/* A refused peer is never read: closing the connection closes
 	 * whatever it has sent. It does not count. */
 	if (!allowed(s, &p)) {
@@ -280,7 +305,9 @@ accept_peer(struct serve *s)
 		return -1;
 	}
 	greet(s, fd);
-	add_conn(s, fd, 1)->peer = p;
+	c = add_conn(s, fd, 1);
+	c->peer = p;
+	c->asked = asked;
 	return (long)st->n - 1;
 }
 
@@ -301,7 +328,7 @@ refuse(struct serve *s, size_t i, size_t closed, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	warnx("%s: refused a message from %s: %s%s", s->name, serve_peer_name(&c->peer), why,
+	warnx("%s: refused a message from %s: %s%s", s->name, serve_peer_name(peer(s, c)), why,
 	    closed_note(closed + c->m.nfds));
 	if (st->type != SOCK_DGRAM)
 		fdp_refuse(c->fd, why);
@@ -352,6 +379,8 @@ dispatch(struct serve *s, size_t i)
 		return;
 	}
 	c->waiting = 0;
+	/* A handler that shows the peer has want_comm, and its credentials
+	 * were asked for at accept (peer_at_once). */
 	st->handled += (unsigned long)(s->handle(s, &c->m, &c->peer) > 0);
 	c->msgs++;
 	fdp_msg_clear(&c->m);
@@ -413,7 +442,7 @@ read_conn(struct serve *s, size_t i)
 				    "name (or none) per descriptor");
 			} else {
 				warnx("%s: dropped %s: receive: %s%s", s->name,
-				    serve_peer_name(&c->peer), strerror(e),
+				    serve_peer_name(peer(s, c)), strerror(e),
 				    closed_note(c->m.closed));
 				end_conn(s, i);
 			}
@@ -548,7 +577,7 @@ expire(struct serve *s, long long now)
 			continue;
 		}
 		warnx("%s: dropped %s: no whole message within %s%s", s->name,
-		    serve_peer_name(&c->peer), proc_seconds(s->timeout_arg),
+		    serve_peer_name(peer(s, c)), proc_seconds(s->timeout_arg),
 		    closed_note(c->m.nfds));
 		fdp_msg_clear(&c->m);
 		/* The one source timing out means the run cannot go on. */
@@ -591,8 +620,7 @@ start(struct serve *s)
 		c->deadline = 0;
 		return 0;
 	}
-	peer_of(s, c->fd, &c->peer);
-	if (!allowed(s, &c->peer)) {
+	if (!allowed(s, peer(s, c))) {
 		say_not_allowed(s, &c->peer, 0, c->fd);
 		end_conn(s, 0);
 		return -1;

@@ -31,6 +31,8 @@ struct serve;
  * A whole message that passed every check. Returns 1 when it counts toward
  * the count, 0 when it does not (--notify: only READY=1 counts). It may
  * take m's descriptors (setting m->nfds to 0); the loop closes the rest.
+ * A stream peer's credentials are in p only with want_comm or an allow
+ * list; else p is "unknown" (the loop asks only when it has to name it).
  */
 typedef int serve_fn(struct serve *s, struct fdp_msg *m, const struct serve_peer *p);
 

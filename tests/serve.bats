@@ -307,6 +307,29 @@ print("closed")
 	wait_fds "$rpid" "$before"
 }
 
+@test "fdrecv -p names a refused peer by the pid it connected with, asked after the peer has exited" {
+	recv_bg -p --max-fds 1 "$sock"
+	wait_socket "$sock"
+	# Stopped, fdrecv accepts nothing: the peer connects (into the
+	# backlog), sends two descriptors and exits before it is accepted.
+	kill -STOP "$rpid"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+socket.send_fds(s, [b"x"], [0, 1])
+s.close()' "$sock" 3>&- &
+	ppid=$!
+	wait "$ppid"
+	kill -CONT "$rpid"
+	wait_for err refused
+	run -0 "$FDSEND" -f 0 "$sock" y
+	recv_wait
+	[[ $rstatus -eq 0 ]]
+	[[ $(cat err) == "fdrecv: $sock: refused a message from peer pid $ppid uid $(id -u): more than --max-fds 1 descriptors; closed its 2 descriptors" ]]
+	[[ $(cat out) == y ]]
+}
+
 @test "--expect refuses a stream message as soon as more have arrived" {
 	start_service -p -n 0 --expect 5 "$sock"
 	run -0 timeout 5 python3 -c "$batch_peer" "$sock" 1 </dev/null
