@@ -34,6 +34,10 @@
  * timings are reported, never asserted, unless BENCH_STRICT asks.
  *
  * How it keeps the comparison fair on a shared, noisy machine:
+ *   - The sequential handoffs and the many-descriptor runs are timed in
+ *     two fixed placements, all on one CPU and with the receivers on a
+ *     second: left free, the scheduler puts one pair's ping-pong on one
+ *     CPU and another's across two, and the ratio would be of that.
  *   - Each implementation has its own receiver, all alive at once, and a
  *     round runs their senders in short blocks that take turns (the order
  *     rotating from block to block), so a burst of load hits all of them
@@ -71,6 +75,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -121,6 +126,46 @@ static struct {
 
 static int devnull = -1, lsock[NIMPL] = { -1, -1, -1, -1, -1, -1 };
 static int have[NIMPL], have_strace, have_ptrace;
+
+/*
+ * Where the timed handoffs run. Left to itself, the scheduler runs one
+ * pair's ping-pong on one CPU (the fast way) and another's across two,
+ * and a ratio then measures where it put them, not their work. So every
+ * pair runs in both fixed placements: ONE_CPU, the driver, senders and
+ * receivers on the first CPU the driver may use; TWO_CPUS, receivers on
+ * the second. A machine that gives one CPU has only the first.
+ */
+enum { ONE_CPU, TWO_CPUS, NPLACE };
+static const char *const place_name[NPLACE] = { "one CPU", "two CPUs" };
+static int cpus[NPLACE] = { -1, -1 }, nplace;
+static cpu_set_t all_cpus;
+
+static void
+find_cpus(void)
+{
+	int i;
+
+	if (sched_getaffinity(0, sizeof(all_cpus), &all_cpus) < 0)
+		err(1, "sched_getaffinity");
+	for (i = 0; i < CPU_SETSIZE && nplace < NPLACE; i++)
+		if (CPU_ISSET(i, &all_cpus))
+			cpus[nplace++] = i;
+}
+
+/* Run the driver, and what it starts from now on, on CPU cpu; -1: on
+ * every CPU it was given. */
+static void
+pin(int cpu)
+{
+	cpu_set_t set = all_cpus;
+
+	if (cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+	}
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		err(1, "sched_setaffinity");
+}
 
 /* The children not yet waited for: a run that stops half-way must not
  * leave receivers waiting for ever on a socket nobody will connect to. */
@@ -591,15 +636,16 @@ struct scenario {
 };
 
 /*
- * One round of a scenario: every implementation's receiver is started and
- * handed a first message (untimed: it warms up and proves it is ready).
- * Then come cfg.blocks blocks of each, taking turns: one sender started
- * with fork, for its peak RSS, then runs[impl] timed senders, one after
- * the other. A block ends when its receiver has handled it: the last one
- * when the receiver exits, which also gives its peak RSS.
+ * One round of a scenario, in placement place: every implementation's
+ * receiver is started and handed a first message (untimed: it warms up
+ * and proves it is ready). Then come cfg.blocks blocks of each, taking
+ * turns: one sender started with fork, for its peak RSS, then runs[impl]
+ * timed senders, one after the other. A block ends when its receiver has
+ * handled it: the last one when the receiver exits, which also gives its
+ * peak RSS.
  */
 static void
-round_of(int r, int first, long count, const long *runs, struct scenario *sc)
+round_of(int r, int first, long count, const long *runs, struct scenario *sc, int place)
 {
 	struct args ra[NIMPL], sa[NIMPL];
 	pid_t rp[NIMPL], pid;
@@ -607,10 +653,12 @@ round_of(int r, int first, long count, const long *runs, struct scenario *sc)
 	int b, k, i;
 	long j;
 
+	pin(cpus[place]);
 	for (i = 0; i < NIMPL; i++)
 		if (have[i])
 			rp[i] = spawn_peak(receiver(&ra[i], i, 1 + cfg.blocks * (runs[i] + 1),
 			    count, 0), devnull, devnull, lsock[i]);
+	pin(cpus[ONE_CPU]);
 	/* Only now, so that the receivers do not inherit them. */
 	if (count > 1)
 		open_range(first, count, 1);
@@ -1467,6 +1515,7 @@ setup(int argc, char **argv)
 	find_python();
 	find_strace();
 	find_ptrace();
+	find_cpus();
 }
 
 /*
@@ -1540,16 +1589,23 @@ static_table(struct scenario *hand, struct scenario *many, const long *calls_s)
 {
 	char name[128];
 	double v[NIMPL];
-	int i;
+	int i, p;
 
 	printf("\n" ROW_FORMAT, "static (median; RSS: mean)", "static -p", impl_name[MIN_STAT],
 	    impl_name[MIN], "vs min stat", "vs minimal", "target", "met?");
-	medians(hand->time, 1e3, v);
-	static_row("handoff, us each", v, 0, "<=1.10x, <=0.55x", 1.10, 0.55,
-	    NAN);
-	medians(many->time, 1e3, v);
-	snprintf(name, sizeof(name), "%ld descriptors, us per run", cfg.fds);
-	static_row(name, v, 0, "(for information)", NAN, NAN, NAN);
+	for (p = 0; p < nplace; p++) {
+		medians(hand[p].time, 1e3, v);
+		snprintf(name, sizeof(name), "handoff, %s, us each", place_name[p]);
+		static_row(name, v, 0, "<=1.10x, <=0.55x", 1.10, 0.55, NAN);
+	}
+	for (p = 0; p < nplace; p++) {
+		medians(many[p].time, 1e3, v);
+		snprintf(name, sizeof(name), "%ld descriptors, %s, us per run", cfg.fds,
+		    place_name[p]);
+		static_row(name, v, 0, "(for information)", NAN, NAN, NAN);
+	}
+	/* Peak RSS does not depend on where a program runs: the samples
+	 * of one placement. */
 	means(hand->send_rss, v);
 	static_row("peak RSS (mean), sender of 1 fd, KiB", v, 1, "<=600 KiB", NAN, NAN, 600);
 	means(hand->recv_rss, v);
@@ -1580,12 +1636,12 @@ per_block(long n)
 int
 main(int argc, char **argv)
 {
-	static struct scenario hand, many;
+	static struct scenario hand[NPLACE], many[NPLACE];
 	static struct series cat[2], notify[2], conc[NCONC][NIMPL], wait[2], names[2];
 	long hand_runs[NIMPL], many_runs[NIMPL], calls_s[NIMPL], calls_r[NIMPL];
 	char name[128];
 	double v[NIMPL];
-	int base, r, k, i;
+	int base, r, k, i, p;
 
 	setup(argc, argv);
 	for (i = 0; i < NIMPL; i++)
@@ -1600,6 +1656,12 @@ main(int argc, char **argv)
 	printf("%d rounds of %d blocks: handoffs %ld per block (python %ld); %ld descriptors, "
 	    "%ld runs per block; --cat file %ld MiB in %s\n", cfg.rounds, cfg.blocks,
 	    hand_runs[PROJ], hand_runs[PY], cfg.fds, many_runs[PROJ], cfg.cat_mib, cfg.dir);
+	if (nplace == NPLACE)
+		printf("handoffs and %ld-descriptor runs: on CPU %d (one CPU), and with the "
+		    "receivers on CPU %d (two CPUs)\n", cfg.fds, cpus[ONE_CPU], cpus[TWO_CPUS]);
+	else
+		printf("handoffs and %ld-descriptor runs: on CPU %d, the only one given\n",
+		    cfg.fds, cpus[ONE_CPU]);
 	if (have_ptrace)
 		printf("peak RSS: VmHWM of each program, read as it exits (ptrace)\n");
 	else
@@ -1617,10 +1679,14 @@ main(int argc, char **argv)
 
 	fprintf(stderr, "bench: sequential handoffs, then %ld descriptors a run...\n", cfg.fds);
 	for (r = 0; r < cfg.rounds; r++)
-		round_of(r, 0, 1, hand_runs, &hand);
+		for (p = 0; p < nplace; p++)
+			round_of(r, 0, 1, hand_runs, &hand[p], p);
 	base = fd_base(cfg.fds);
 	for (r = 0; r < cfg.rounds; r++)
-		round_of(r, base, cfg.fds, many_runs, &many);
+		for (p = 0; p < nplace; p++)
+			round_of(r, base, cfg.fds, many_runs, &many[p], p);
+	/* The other scenarios compare like with like on their own. */
+	pin(-1);
 
 	fprintf(stderr, "bench: the delivery wait...\n");
 	delivery_rounds(wait, per_block(cfg.handoffs));
@@ -1660,12 +1726,18 @@ main(int argc, char **argv)
 	for (i = 0; i < NIMPL; i++) {
 		if (!have[i])
 			continue;
-		print_rounds("handoff", "us", 1e3, &hand.time[i], impl_name[i]);
-		print_rounds(name, "us", 1e3, &many.time[i], impl_name[i]);
-		print_rounds("RSS sender, 1 fd", "KiB", 1, &hand.send_rss[i], impl_name[i]);
-		print_rounds("RSS receiver, 1 fd", "KiB", 1, &hand.recv_rss[i], impl_name[i]);
-		print_rounds("RSS sender, many fds", "KiB", 1, &many.send_rss[i], impl_name[i]);
-		print_rounds("RSS receiver, many", "KiB", 1, &many.recv_rss[i], impl_name[i]);
+		for (p = 0; p < nplace; p++) {
+			char what[192];
+
+			snprintf(what, sizeof(what), "handoff, %s", place_name[p]);
+			print_rounds(what, "us", 1e3, &hand[p].time[i], impl_name[i]);
+			snprintf(what, sizeof(what), "%s, %s", name, place_name[p]);
+			print_rounds(what, "us", 1e3, &many[p].time[i], impl_name[i]);
+		}
+		print_rounds("RSS sender, 1 fd", "KiB", 1, &hand[0].send_rss[i], impl_name[i]);
+		print_rounds("RSS receiver, 1 fd", "KiB", 1, &hand[0].recv_rss[i], impl_name[i]);
+		print_rounds("RSS sender, many fds", "KiB", 1, &many[0].send_rss[i], impl_name[i]);
+		print_rounds("RSS receiver, many", "KiB", 1, &many[0].recv_rss[i], impl_name[i]);
 	}
 	snprintf(name, sizeof(name), "%ld MiB into a pipe", cfg.cat_mib);
 	print_rounds(name, "ms", 1e6, &cat[0], "fdrecv -C");
@@ -1692,11 +1764,17 @@ main(int argc, char **argv)
 	 */
 	printf(ROW_FORMAT, "scenario (median; RSS: mean)", "fdsend/fdrecv -p", impl_name[MIN], impl_name[PY],
 	    "vs minimal", "vs python", "target", "met?");
-	medians(hand.time, 1e3, v);
-	report_row("handoff, us each", v, 0, "<=1.10x min, <=0.05x py", 1.10, 0.05);
-	medians(many.time, 1e3, v);
-	snprintf(name, sizeof(name), "%ld descriptors, us per run", cfg.fds);
-	report_row(name, v, 0, "<=1.20x min", 1.20, NAN);
+	for (p = 0; p < nplace; p++) {
+		medians(hand[p].time, 1e3, v);
+		snprintf(name, sizeof(name), "handoff, %s, us each", place_name[p]);
+		report_row(name, v, 0, "<=1.10x min, <=0.05x py", 1.10, 0.05);
+	}
+	for (p = 0; p < nplace; p++) {
+		medians(many[p].time, 1e3, v);
+		snprintf(name, sizeof(name), "%ld descriptors, %s, us per run", cfg.fds,
+		    place_name[p]);
+		report_row(name, v, 0, "<=1.20x min", 1.20, NAN);
+	}
 	v[PROJ] = median(cat[0].v, cat[0].n) / 1e6;
 	v[MIN] = median(cat[1].v, cat[1].n) / 1e6;
 	v[PY] = NAN;
@@ -1732,14 +1810,14 @@ main(int argc, char **argv)
 	v[MIN] = median(notify[1].v, notify[1].n) / 1e3;
 	v[PY] = NAN;
 	row("--notify, us each (min: --no-barrier)", v, 0, "(for information)", NAN, NAN);
-	means(hand.send_rss, v);
+	means(hand[0].send_rss, v);
 	row("peak RSS (mean), sender of 1 fd, KiB", v, 1, "<=+64 KiB over min", 64, NAN);
-	means(hand.recv_rss, v);
+	means(hand[0].recv_rss, v);
 	report_row("peak RSS (mean), receiver of handoffs", v, 1, "<=+64 KiB over min", 64, NAN);
-	means(many.send_rss, v);
+	means(many[0].send_rss, v);
 	snprintf(name, sizeof(name), "peak RSS (mean), sender of %ld fds", cfg.fds);
 	row(name, v, 1, "<=+64 KiB over min", 64, NAN);
-	means(many.recv_rss, v);
+	means(many[0].recv_rss, v);
 	snprintf(name, sizeof(name), "peak RSS (mean), receiver of %ld fds", cfg.fds);
 	report_row(name, v, 1, "<=+64 KiB over min", 64, NAN);
 	if (have_strace) {
@@ -1765,17 +1843,20 @@ main(int argc, char **argv)
 		printf("syscalls: not counted: %s is missing or cannot trace\n", cfg.strace);
 	}
 	if (have[STAT])
-		static_table(&hand, &many, calls_s);
+		static_table(hand, many, calls_s);
 	printf("\nblock by block, the project against the minimal pair run beside it:\n");
-	paired("handoff", hand.time, PROJ, MIN);
-	paired("handoff, fdrecv -p", hand.time, PROJ_P, MIN);
-	snprintf(name, sizeof(name), "%ld descriptors", cfg.fds);
-	paired(name, many.time, PROJ, MIN);
-	snprintf(name, sizeof(name), "%ld descriptors, fdrecv -p", cfg.fds);
-	paired(name, many.time, PROJ_P, MIN);
-	if (have[STAT]) {
-		paired("handoff, static", hand.time, STAT, MIN);
-		paired("handoff, static vs minimal static", hand.time, STAT, MIN_STAT);
+	for (p = 0; p < nplace; p++) {
+		printf(" %s:\n", place_name[p]);
+		paired("handoff", hand[p].time, PROJ, MIN);
+		paired("handoff, fdrecv -p", hand[p].time, PROJ_P, MIN);
+		snprintf(name, sizeof(name), "%ld descriptors", cfg.fds);
+		paired(name, many[p].time, PROJ, MIN);
+		snprintf(name, sizeof(name), "%ld descriptors, fdrecv -p", cfg.fds);
+		paired(name, many[p].time, PROJ_P, MIN);
+		if (have[STAT]) {
+			paired("handoff, static", hand[p].time, STAT, MIN);
+			paired("handoff, static vs minimal static", hand[p].time, STAT, MIN_STAT);
+		}
 	}
 	/* notify[0] and notify[1] sit where paired() looks for PROJ and MIN. */
 	paired("--notify, barrier / --no-barrier", notify, PROJ, MIN);
