@@ -166,6 +166,10 @@ int fdp_refusal(const char *data, size_t len, char *why, size_t size);
  * refusal to read, and its reason. Does not wait. */
 int fdp_refused(int sock, char *why, size_t size);
 
+/* Bytes the peer has not read yet of what we sent (SIOCOUTQ, which is
+ * TIOCOUTQ), or -1 when the kernel will not say. */
+long fdp_unread(int sock);
+
 /*
  * After a message on a stream or seqpacket connection: end it with
  * shutdown(SHUT_WR) and wait until the receiver closes its end, so that

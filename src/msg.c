@@ -486,10 +486,8 @@ fdp_refuse(int sock, const char *why)
 		;
 }
 
-/* Bytes the peer has not read yet of what we sent (SIOCOUTQ, which is
- * TIOCOUTQ), or -1 when the kernel will not say. */
-static long
-unread(int sock)
+long
+fdp_unread(int sock)
 {
 	int n;
 
@@ -640,7 +638,7 @@ fdp_delivered(int sock, int own, int timeout_ms, int linger_ms, char *why, size_
 		if (errno != EAGAIN)
 			return -1;
 		now = fdp_now_ms();
-		if (!read_at && unread(sock) == 0)
+		if (!read_at && fdp_unread(sock) == 0)
 			read_at = now;
 		if ((read_at && now >= read_at + linger_ms) ||
 		    (timeout_ms >= 0 && now >= start + timeout_ms)) {

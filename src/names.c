@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,15 +109,6 @@ trailer(const char *nonce, char *const *names, size_t nfds, size_t *len)
 	return t;
 }
 
-/* The bytes we sent that the peer has not read (TIOCOUTQ); -1 unknown. */
-static long
-unread(int sock)
-{
-	int n;
-
-	return ioctl(sock, TIOCOUTQ, &n) == 0 ? n : -1;
-}
-
 /*
  * Wait for fdrecv's greeting: 1 with its nonce, 0 when the receiver has
  * read everything without one, or sends something else, or has closed.
@@ -133,7 +123,7 @@ greeted(int sock, int timeout_ms, char *nonce)
 		char g[FDP_GREETING_SIZE];
 		/* Asked before looking for the greeting: fdrecv queues it before
 		 * its first read, so once everything was read it is there. */
-		int all_read = unread(sock) == 0;
+		int all_read = fdp_unread(sock) == 0;
 		ssize_t n = recv(sock, g, sizeof(g), MSG_PEEK | MSG_DONTWAIT);
 		long long left;
 
