@@ -800,12 +800,12 @@ send_names(const struct opts *o, const struct out *m, int sock, const char *who)
 	return -1;
 }
 
-/* The message itself, on a connected socket. */
+/* The message itself, on a connected socket; --notify tells sent of each
+ * datagram. */
 static int
-send_message(const struct opts *o, const struct out *m, int sock, int type)
+send_message(const struct opts *o, const struct out *m, int sock, int type,
+    notify_sent_fn *sent)
 {
-	notify_sent_fn *sent = o->verbose ? verbose_datagram : NULL;
-
 	return o->notify ?
 	    notify_send(sock, m->fds, m->names, m->nfds, m->data, m->len, o->timeout_ms,
 	    sent, NULL) :
@@ -820,14 +820,14 @@ static int
 deliver(const struct opts *o, const struct out *m, int sock, int own, int type, const char *who)
 {
 	notify_sent_fn *sent = o->verbose ? verbose_datagram : NULL;
-	int r = send_message(o, m, sock, type);
+	int r = send_message(o, m, sock, type, sent);
 	int names = NAMES_NONE;
 
 	/* One batch of descriptors goes whole or not at all (see main):
 	 * refused for the descriptors in flight, it may go under a higher
 	 * limit on open files. */
 	if (r < 0 && errno == ETOOMANYREFS && m->nfds <= FDP_MAX_FDS && proc_nofile_raise() > 0)
-		r = send_message(o, m, sock, type);
+		r = send_message(o, m, sock, type, sent);
 	if (r < 0) {
 		int e = errno;
 
